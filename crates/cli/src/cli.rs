@@ -1,0 +1,246 @@
+//! Argument parsing: global flags (accepted before or after the subcommand) and one
+//! subcommand per pipeline step.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Website user-activity pipeline: simulate, load, validate, SCD2, model, report.
+///
+/// Every command logs to stderr and ends by printing exactly one JSON line on stdout
+/// (`{"step", "date", "status", "rows_in", "rows_out", "rows_rejected", "duration_ms", ...}`).
+/// Exit codes: 0 success, 1 runtime error, 2 usage error, 3 quality gate failed.
+#[derive(Debug, Parser)]
+#[command(
+    name = "retention",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// PostgreSQL URL (postgres://user:pass@host:port/db?sslmode=require). Default:
+    /// DATABASE_URL, then the libpq PG* variables (PGHOST, PGPORT, PGUSER, PGDATABASE, ...).
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+    /// Pipeline configuration (YAML): generator settings and expectation suites.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        default_value = "config/retention.yaml"
+    )]
+    pub config: PathBuf,
+    /// Where landing files live (DATA_DIR/dt=YYYY-MM-DD/).
+    #[arg(
+        long,
+        global = true,
+        env = "RETENTION_DATA_DIR",
+        value_name = "DIR",
+        default_value = "./data"
+    )]
+    pub data_dir: PathBuf,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The day (or days) a step works on.
+#[derive(Debug, Clone, Args)]
+pub struct DayArgs {
+    /// The logical day (YYYY-MM-DD).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: NaiveDate,
+}
+
+/// Simulation settings shared by the commands that generate.
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Simulation seed (overrides the config).
+    #[arg(long, env = "RETENTION_SEED")]
+    pub seed: Option<u64>,
+    /// Population scale multiplier (overrides the config; 1.0 is the default population).
+    #[arg(long, env = "RETENTION_SCALE")]
+    pub scale: Option<f64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or upgrade the warehouse schema: applies pending migrations in order, each in a
+    /// transaction, under an advisory lock, and fills the calendar. Safe to run again.
+    Init(InitArgs),
+    /// Simulate landing files for a day or a range of days (DATA_DIR/dt=D/*.csv + manifest).
+    Generate(GenerateArgs),
+    /// Load a day's landing files into staging with binary COPY; unparseable rows go to
+    /// quarantine. The day is replaced whole, in one transaction.
+    Load(LoadArgs),
+    /// Run the expectation suites on a day's staging batch: the quality gate (exit 3 when a
+    /// critical expectation fails).
+    Validate(ValidateArgs),
+    /// Merge a day's user and product feeds into the SCD Type 2 dimensions.
+    Scd(ScdArgs),
+    /// Conform a day's events into facts and refresh the weekly summary and marts.
+    Transform(DayArgs),
+    /// Run the whole pipeline (init, generate, load, validate, scd, transform) day by day.
+    Run(RunArgs),
+    /// A week end to end on a throwaway embedded database (or DATABASE_URL), then the KPIs.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// First day of the calendar (dw.dim_date and fact partitions).
+    #[arg(long, value_name = "YYYY-MM-DD", default_value = "2025-01-01")]
+    pub calendar_from: NaiveDate,
+    /// Last day of the calendar.
+    #[arg(long, value_name = "YYYY-MM-DD", default_value = "2027-12-31")]
+    pub calendar_to: NaiveDate,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// One day to generate.
+    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with_all = ["from", "to"], required_unless_present = "from")]
+    pub date: Option<NaiveDate>,
+    /// First day of a range.
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "to")]
+    pub from: Option<NaiveDate>,
+    /// Last day of a range (inclusive).
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "from")]
+    pub to: Option<NaiveDate>,
+    /// Write a full snapshot of users and products as of the end of the day before --date.
+    #[arg(long, requires = "date")]
+    pub snapshot: bool,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Worker threads for a range (days are independent; output is identical either way).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub day: DayArgs,
+    /// Load even if the day was generated with another seed, scale or schema version.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub day: DayArgs,
+    /// Write the Great-Expectations-shaped validation result JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub results_out: Option<PathBuf>,
+    /// How expectations are executed: one scan per table, or one query per expectation.
+    #[arg(long, value_enum, default_value_t = Strategy::SetBased)]
+    pub strategy: Strategy,
+    /// Suite files to run instead of the configured ones (YAML or GE JSON).
+    #[arg(long = "suite", value_name = "FILE")]
+    pub suites: Vec<PathBuf>,
+}
+
+/// Execution strategy of the quality engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Strategy {
+    /// All row-level expectations in one scan, plus one query per uniqueness check.
+    SetBased,
+    /// One query per expectation (for comparison).
+    PerExpectation,
+}
+
+#[derive(Debug, Args)]
+pub struct ScdArgs {
+    #[command(flatten)]
+    pub day: DayArgs,
+    /// Remove dimension history from this day on and replay the stored staging batches.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub rebuild_from: Option<NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// First day.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: NaiveDate,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of days to simulate.
+    #[arg(long, default_value_t = 7)]
+    pub days: u32,
+    /// Keep the embedded database running after the demo (prints how to stop it).
+    #[arg(long)]
+    pub keep: bool,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// Parsed arguments, or the exit code clap's message deserves (0 for --help, 2 for misuse).
+pub fn parse() -> Result<Cli, ExitCode> {
+    Cli::try_parse().map_err(|e| {
+        let code = if e.use_stderr() { 2 } else { 0 };
+        let _ = e.print();
+        ExitCode::from(code)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_are_accepted_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "retention",
+            "load",
+            "--date",
+            "2026-01-02",
+            "--data-dir",
+            "/x",
+            "--log-format",
+            "json",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.data_dir, PathBuf::from("/x"));
+        assert_eq!(cli.global.log_format, LogFormat::Json);
+    }
+}

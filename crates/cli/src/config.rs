@@ -1,0 +1,68 @@
+//! `config/retention.yaml`: where the generator settings and the expectation suites are.
+//! Paths in it are relative to the file. A missing default file means built-in defaults;
+//! a missing file given explicitly is an error.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::CliError;
+
+/// The pipeline configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// Generator settings file.
+    #[serde(default = "default_generator")]
+    pub generator: PathBuf,
+    /// Expectation suite files or directories.
+    #[serde(default = "default_suites")]
+    pub expectations: Vec<PathBuf>,
+    /// Simulation seed (overridden by --seed / RETENTION_SEED).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Population scale (overridden by --scale / RETENTION_SCALE).
+    #[serde(default)]
+    pub scale: Option<f64>,
+}
+
+fn default_generator() -> PathBuf {
+    PathBuf::from("generator.yaml")
+}
+
+fn default_suites() -> Vec<PathBuf> {
+    vec![PathBuf::from("expectations")]
+}
+
+impl PipelineConfig {
+    /// Reads `path`; paths inside are made relative to its directory.
+    pub fn load(path: &Path) -> Result<Self, CliError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && path == Path::new("config/retention.yaml") =>
+            {
+                tracing::debug!("no config/retention.yaml here; using built-in defaults");
+                return Ok(Self {
+                    generator: PathBuf::new(),
+                    expectations: Vec::new(),
+                    seed: None,
+                    scale: None,
+                });
+            }
+            Err(e) => {
+                return Err(CliError::Usage(format!(
+                    "cannot read config {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let mut config: Self = serde_saphyr::from_str(&text)
+            .map_err(|e| CliError::Usage(format!("config {}: {e}", path.display())))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.generator = base.join(&config.generator);
+        config.expectations = config.expectations.iter().map(|p| base.join(p)).collect();
+        Ok(config)
+    }
+}

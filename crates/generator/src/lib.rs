@@ -1,0 +1,2 @@
+//! retention-generator: not built yet (see its issue).
+#![deny(missing_docs)]

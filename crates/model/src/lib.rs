@@ -1,0 +1,43 @@
+//! The dimensional model of the retention warehouse, and the plumbing every step shares.
+//!
+//! - [`landing`]: the landing-file contract between generator and loader ([`Manifest`],
+//!   headers, file names).
+//! - [`EventType`] and [`Money`]: the domain values with their exact rules (event type
+//!   normalisation, `numeric(12,2)` money as integer cents with a binary `NUMERIC` codec).
+//! - [`DbConfig`]: where the database is (`--database-url`, `DATABASE_URL`, libpq `PG*`),
+//!   with TLS when the URL asks for it and one clear line when a connection fails.
+//! - [`migrate`]: applies `sql/migrations/` in order under an advisory lock, recording each in
+//!   `ops.schema_migrations` and refusing a migration whose file changed.
+//! - [`ops`]: the run log (`ops.task_runs`) and the per-(step, day) advisory locks.
+//!
+//! ```no_run
+//! # async fn demo() -> retention_model::Result<()> {
+//! let config = retention_model::DbConfig::resolve(None)?;
+//! let mut client = config.connect().await?;
+//! let report = retention_model::migrate(&mut client).await?;
+//! println!("{} migrations applied", report.applied.len());
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+pub mod cluster;
+mod db;
+mod error;
+mod event;
+pub mod landing;
+mod migrate;
+mod money;
+pub mod ops;
+
+pub use db::{DbConfig, SslMode};
+pub use error::{Error, Result};
+pub use event::EventType;
+pub use landing::Manifest;
+pub use migrate::{
+    AppliedMigration, CalendarRange, MIGRATIONS, Migration, MigrationReport, migrate, migrate_with,
+    prepare_calendar,
+};
+pub use money::{Money, MoneyError};
+
+/// Version of the landing-file and warehouse contract; bumped when either changes shape.
+pub const SCHEMA_VERSION: u32 = 1;

@@ -1,0 +1,181 @@
+//! The run log and step locks: every step that touches the database records itself in
+//! `ops.task_runs`, and takes an advisory lock for its (step, day) so that a second
+//! concurrent run of the same step and day waits, then proceeds as a re-run.
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio_postgres::GenericClient;
+
+use crate::Result;
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Done.
+    Ok,
+    /// The quality gate failed (a critical expectation did not hold).
+    QualityFailed,
+    /// A runtime error stopped the step.
+    Error,
+}
+
+impl RunStatus {
+    /// The spelling stored in `ops.task_runs.status` and printed in the JSON line.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::QualityFailed => "quality_failed",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// Row counts of a step: what came in, what it wrote, what it rejected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RowCounts {
+    /// Rows read.
+    pub rows_in: u64,
+    /// Rows written.
+    pub rows_out: u64,
+    /// Rows rejected (quarantined or failed).
+    pub rows_rejected: u64,
+}
+
+/// A run of one step, open in `ops.task_runs` until [`TaskRun::finish`].
+#[derive(Debug)]
+pub struct TaskRun {
+    run_id: i64,
+    started: Instant,
+}
+
+impl TaskRun {
+    /// Records the start of `step` for `batch_date` and returns the open run.
+    pub async fn start(
+        client: &impl GenericClient,
+        step: &str,
+        batch_date: Option<NaiveDate>,
+    ) -> Result<Self> {
+        let host = std::env::var("HOSTNAME").ok();
+        let row = client
+            .query_one(
+                "INSERT INTO ops.task_runs (step, batch_date, host, pid) VALUES ($1, $2, $3, $4) RETURNING run_id",
+                &[&step, &batch_date, &host, &(std::process::id() as i32)],
+            )
+            .await?;
+        Ok(Self {
+            run_id: row.get(0),
+            started: Instant::now(),
+        })
+    }
+
+    /// The run's id in `ops.task_runs`.
+    pub fn run_id(&self) -> i64 {
+        self.run_id
+    }
+
+    /// Milliseconds since the run started.
+    pub fn elapsed_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// Closes the run with its status, counts, optional error text and details.
+    pub async fn finish(
+        self,
+        client: &impl GenericClient,
+        status: RunStatus,
+        counts: RowCounts,
+        error: Option<&str>,
+        details: Option<&serde_json::Value>,
+    ) -> Result<()> {
+        let to_i = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        client
+            .execute(
+                "UPDATE ops.task_runs SET finished_at = clock_timestamp(), duration_ms = $2, status = $3, \
+                 rows_in = $4, rows_out = $5, rows_rejected = $6, error = $7, details = $8 WHERE run_id = $1",
+                &[
+                    &self.run_id,
+                    &to_i(self.elapsed_ms()),
+                    &status.as_str(),
+                    &to_i(counts.rows_in),
+                    &to_i(counts.rows_out),
+                    &to_i(counts.rows_rejected),
+                    &error,
+                    &details,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// A stable 64-bit advisory-lock key for `(namespace, day)`: the first 8 bytes of SHA-256.
+pub fn advisory_key(namespace: &str, day: Option<NaiveDate>) -> i64 {
+    let mut h = Sha256::new();
+    h.update(b"retention:");
+    h.update(namespace.as_bytes());
+    if let Some(day) = day {
+        h.update(b":");
+        h.update(day.to_string().as_bytes());
+    }
+    let d = h.finalize();
+    i64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+}
+
+/// Takes the transaction-scoped advisory lock of `(step, day)`: waits while another run of
+/// the same step and day holds it; released at commit or rollback.
+pub async fn lock_step_xact(
+    client: &impl GenericClient,
+    step: &str,
+    day: Option<NaiveDate>,
+) -> Result<()> {
+    client
+        .execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[&advisory_key(step, day)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Takes the session-scoped advisory lock of `(step, day)`; release it with
+/// [`unlock_step`] (or by closing the connection).
+pub async fn lock_step(
+    client: &impl GenericClient,
+    step: &str,
+    day: Option<NaiveDate>,
+) -> Result<()> {
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&advisory_key(step, day)])
+        .await?;
+    Ok(())
+}
+
+/// Releases the session-scoped lock taken by [`lock_step`].
+pub async fn unlock_step(
+    client: &impl GenericClient,
+    step: &str,
+    day: Option<NaiveDate>,
+) -> Result<()> {
+    client
+        .execute("SELECT pg_advisory_unlock($1)", &[&advisory_key(step, day)])
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advisory_keys_differ_by_step_and_day() {
+        let d1 = NaiveDate::from_ymd_opt(2026, 1, 1);
+        let d2 = NaiveDate::from_ymd_opt(2026, 1, 2);
+        assert_ne!(advisory_key("load", d1), advisory_key("load", d2));
+        assert_ne!(advisory_key("load", d1), advisory_key("scd", d1));
+        assert_eq!(advisory_key("load", d1), advisory_key("load", d1));
+    }
+}

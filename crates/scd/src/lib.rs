@@ -1,0 +1,2 @@
+//! retention-scd: not built yet (see its issue).
+#![deny(missing_docs)]
