@@ -149,6 +149,9 @@ pub struct LoadArgs {
     /// Load even if the day was generated with another seed, scale or schema version.
     #[arg(long)]
     pub force: bool,
+    /// Load the full snapshot as of the end of --date (DATA_DIR/snapshots/dt=D/) as batch D.
+    #[arg(long)]
+    pub snapshot: bool,
 }
 
 #[derive(Debug, Args)]

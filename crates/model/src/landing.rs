@@ -67,6 +67,13 @@ pub fn day_dir(data_dir: &Path, date: NaiveDate) -> PathBuf {
     data_dir.join(format!("dt={}", date.format("%Y-%m-%d")))
 }
 
+/// The directory of a full snapshot as of the END of day `as_of`:
+/// `data_dir/snapshots/dt=YYYY-MM-DD`. `generate --snapshot --date D` writes the snapshot as of
+/// `D - 1` here, so a warehouse can start on day `D`; its manifest has `snapshot: true`.
+pub fn snapshot_dir(data_dir: &Path, as_of: NaiveDate) -> PathBuf {
+    data_dir.join("snapshots").join(format!("dt={}", as_of.format("%Y-%m-%d")))
+}
+
 /// One file's entry in the manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {
