@@ -1,0 +1,89 @@
+"""Deployment settings of the retention DAG, read from the environment when the DAG is parsed.
+
+They describe *where* the DAG runs (runner, image volume, network, simulated year), so they
+belong to the Airflow deployment, not to a run. Everything secret (the database password) is
+resolved only when a task executes, from the Airflow Connection ``retention_postgres``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+#: The pipeline steps in order; one task each, one ``retention`` subcommand each.
+STEPS: tuple[str, ...] = ("init", "generate", "load", "validate", "scd", "transform")
+
+#: Steps that take ``--date``; ``init`` migrates the warehouse and needs no day.
+DATED_STEPS = frozenset(STEPS) - {"init"}
+
+#: The Airflow Connection that holds the warehouse URL (and its password).
+CONN_ID = "retention_postgres"
+
+#: The Airflow Variable naming the image, and its default.
+IMAGE_VARIABLE = "retention_image"
+DEFAULT_IMAGE = "retention:latest"
+
+#: Where the image keeps landing files (its ``RETENTION_DATA_DIR``).
+CONTAINER_DATA_DIR = "/data"
+
+RUNNERS = ("docker", "local")
+
+# The DAG file lives in <repo>/airflow/dags/; the local runner defaults to the checkout's
+# config/retention.yaml when there is one.
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the DAG needs at parse time."""
+
+    runner: str
+    start: date
+    end: date
+    data_volume: str
+    docker_network: str
+    docker_url: str | None
+    local_config: str | None
+    retries: int
+
+
+class SettingsError(ValueError):
+    """A deployment setting has a value the DAG cannot use."""
+
+
+def _date(name: str, default: str) -> date:
+    raw = os.environ.get(name, default)
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as e:
+        raise SettingsError(f"{name}={raw!r} is not a date (YYYY-MM-DD)") from e
+
+
+def load() -> Settings:
+    """Reads the settings; an unusable value fails the DAG import with a clear message."""
+    runner = os.environ.get("RETENTION_RUNNER", "docker").strip().lower() or "docker"
+    if runner not in RUNNERS:
+        raise SettingsError(f"RETENTION_RUNNER={runner!r}: expected one of {', '.join(RUNNERS)}")
+    start = _date("RETENTION_START", "2026-01-01")
+    end = _date("RETENTION_END", "2026-12-31")
+    if end < start:
+        raise SettingsError(f"RETENTION_END {end} is before RETENTION_START {start}")
+    config = os.environ.get("RETENTION_CONFIG") or None
+    if config is None and (REPO_ROOT / "config" / "retention.yaml").is_file():
+        config = str(REPO_ROOT / "config" / "retention.yaml")
+    try:
+        retries = int(os.environ.get("RETENTION_RETRIES", "2"))
+    except ValueError as e:
+        raise SettingsError("RETENTION_RETRIES must be an integer") from e
+    return Settings(
+        runner=runner,
+        start=start,
+        end=end,
+        data_volume=os.environ.get("RETENTION_DATA_VOLUME", "retention-landing"),
+        docker_network=os.environ.get("RETENTION_DOCKER_NETWORK", "host"),
+        docker_url=os.environ.get("RETENTION_DOCKER_URL") or None,
+        local_config=config,
+        retries=retries,
+    )
