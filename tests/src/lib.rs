@@ -325,12 +325,7 @@ async fn ensure_template() -> String {
     }
     let name = format!("retention_tpl_{digest:016x}");
     let admin = connect_admin(&server.admin).await;
-    let exists = |c: &Client, n: String| async move {
-        c.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&n])
-            .await
-            .map(|r| r.is_some())
-    };
-    if exists(&admin, name.clone()).await.unwrap_or(false) {
+    if database_exists(&admin, &name).await.unwrap_or(false) {
         return name;
     }
     // Serialise template creation across test processes sharing the server.
@@ -339,10 +334,17 @@ async fn ensure_template() -> String {
         .execute("SELECT pg_advisory_lock($1)", &[&lock])
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    if !exists(&admin, name.clone()).await.unwrap_or(false) {
+    if !database_exists(&admin, &name).await.unwrap_or(false) {
         let building = format!("{name}_build");
         admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE); CREATE DATABASE \"{building}\""))
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("cannot drop the unfinished template database: {e}"));
+        // Separate statements: DROP/CREATE DATABASE refuse to run in one implicit transaction.
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{building}\""))
             .await
             .unwrap_or_else(|e| panic!("cannot create template database: {e}"));
         {
@@ -371,4 +373,11 @@ async fn ensure_template() -> String {
         .execute("SELECT pg_advisory_unlock($1)", &[&lock])
         .await;
     name
+}
+
+async fn database_exists(client: &Client, name: &str) -> Result<bool, tokio_postgres::Error> {
+    let row = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .await?;
+    Ok(row.is_some())
 }

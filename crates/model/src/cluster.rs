@@ -51,8 +51,14 @@ impl LocalCluster {
     }
 
     /// Creates a cluster in a new directory under `base` and starts it on a free port of
-    /// 127.0.0.1, with settings for a disposable database (no fsync).
+    /// 127.0.0.1, with settings for a disposable database (no fsync) and trust authentication.
     pub fn start(base: &Path) -> Result<Self> {
+        Self::start_with(base, None)
+    }
+
+    /// As [`LocalCluster::start`], but with password (scram-sha-256) authentication for the
+    /// `postgres` user when `password` is given.
+    pub fn start_with(base: &Path, password: Option<&str>) -> Result<Self> {
         let bin = Self::find_bin_dir()?;
         let run_as = is_root().then(|| "postgres".to_owned());
         std::fs::create_dir_all(base).map_err(io(format!("creating {}", base.display())))?;
@@ -88,20 +94,32 @@ impl LocalCluster {
             port: 0,
             run_as,
         };
-        cluster.run(
-            "initdb",
-            &[
-                "-D",
-                path_str(&data)?,
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--no-locale",
-                "--no-sync",
-            ],
-        )?;
+        let mut initdb = vec![
+            "-D",
+            path_str(&data)?,
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        ];
+        let pwfile = cluster.dir.join("pwfile");
+        match password {
+            Some(pw) => {
+                std::fs::write(&pwfile, pw).map_err(io(format!("writing {}", pwfile.display())))?;
+                if let Some(user) = &cluster.run_as {
+                    let (uid, gid) = user_ids(user)?;
+                    std::os::unix::fs::chown(&pwfile, Some(uid), Some(gid))
+                        .map_err(io(format!("chown {}", pwfile.display())))?;
+                }
+                initdb.extend(["--auth=scram-sha-256", "--pwfile", path_str(&pwfile)?]);
+            }
+            None => initdb.push("--auth=trust"),
+        }
+        let result = cluster.run("initdb", &initdb);
+        let _ = std::fs::remove_file(&pwfile);
+        result?;
         let port = free_port()?;
         let cluster = Self { port, ..cluster };
         let opts = format!(

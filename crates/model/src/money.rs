@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub struct Money(i64);
 
 /// Largest magnitude `numeric(12,2)` holds, in cents.
-const MAX_CENTS: i64 = 99_999_999_999_99;
+const MAX_CENTS: i64 = 999_999_999_999;
 
 /// Why a text is not a valid amount of money.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

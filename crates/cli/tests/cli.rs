@@ -1,0 +1,191 @@
+//! The `retention` binary as a user runs it: help, exit codes, the JSON line, connection errors.
+
+use std::process::{Command, Output};
+
+use retention_testing::TestDb;
+
+fn retention(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_retention"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("RETENTION_DATA_DIR")
+        .env_remove("RETENTION_SEED")
+        .env_remove("RETENTION_SCALE")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn last_json_line(out: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last)
+        .unwrap_or_else(|e| panic!("last stdout line is not JSON ({e}): {stdout}"))
+}
+
+#[test]
+fn help_explains_every_command() {
+    let mut all = String::new();
+    for cmd in [
+        "",
+        "init",
+        "generate",
+        "load",
+        "validate",
+        "scd",
+        "transform",
+        "run",
+        "demo",
+    ] {
+        let args: Vec<&str> = if cmd.is_empty() {
+            vec!["--help"]
+        } else {
+            vec![cmd, "--help"]
+        };
+        let out = retention(&args);
+        assert!(out.status.success(), "{cmd} --help failed");
+        all.push_str(&format!(
+            "$ retention {}\n{}\n",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout)
+        ));
+    }
+    insta::assert_snapshot!("help", all);
+}
+
+#[test]
+fn misuse_is_a_usage_error_with_exit_code_2() {
+    let out = retention(&["load", "--date", "not-a-date"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = retention(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn init_migrates_and_reports_one_json_line_then_is_a_no_op() {
+    let db = TestDb::empty().await;
+    let url = db.url();
+    let out = retention(&["init", "--database-url", &url]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = last_json_line(&out);
+    assert_eq!(report["step"], "init");
+    assert_eq!(report["status"], "ok");
+    assert_eq!(
+        report["migrations_applied"].as_array().map(Vec::len),
+        Some(retention_model::MIGRATIONS.len())
+    );
+    let again = retention(&["--database-url", &url, "init"]);
+    assert_eq!(again.status.code(), Some(0));
+    let report = last_json_line(&again);
+    assert_eq!(
+        report["migrations_applied"].as_array().map(Vec::len),
+        Some(0)
+    );
+    let client = db.client().await;
+    let runs: i64 = client
+        .query_one(
+            "SELECT count(*) FROM ops.task_runs WHERE step = 'init' AND status = 'ok'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(runs, 2);
+}
+
+#[test]
+fn an_unreachable_host_gives_one_clear_line_and_exit_code_1() {
+    let out = retention(&[
+        "init",
+        "--database-url",
+        "postgres://alice:topsecret@127.0.0.1:1/wh",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].starts_with(
+            "error: cannot connect to PostgreSQL at 127.0.0.1:1, database \"wh\", user \"alice\": "
+        ),
+        "{stderr}"
+    );
+    assert!(errors[0].contains("refused"), "{stderr}");
+    assert!(!stderr.contains("topsecret"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("topsecret"));
+    assert_eq!(last_json_line(&out)["status"], "error");
+}
+
+#[test]
+fn a_wrong_password_gives_the_servers_reason_and_exit_code_1() {
+    let base = std::env::temp_dir().join("retention-cli-test-clusters");
+    let cluster =
+        retention_model::cluster::LocalCluster::start_with(&base, Some("right-password")).unwrap();
+    let url = format!(
+        "postgres://postgres:wrong-password@127.0.0.1:{}/postgres",
+        cluster.port()
+    );
+    let out = retention(&["init", "--database-url", &url]);
+    let ok_url = format!(
+        "postgres://postgres:right-password@127.0.0.1:{}/postgres",
+        cluster.port()
+    );
+    let ok = retention(&["init", "--database-url", &ok_url]);
+    cluster.stop().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("password authentication failed for user \"postgres\""),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("wrong-password"));
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "the right password must work: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+#[tokio::test]
+async fn libpq_environment_variables_are_used_without_a_url() {
+    let db = TestDb::empty().await;
+    let cfg = db.config().pg_config();
+    let host = match cfg.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "127.0.0.1".to_owned(),
+    };
+    let port = cfg.get_ports().first().copied().unwrap_or(5432).to_string();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_retention"));
+    cmd.arg("init")
+        .env_remove("DATABASE_URL")
+        .env("PGHOST", &host)
+        .env("PGPORT", &port)
+        .env("PGDATABASE", db.name());
+    cmd.env("PGUSER", cfg.get_user().unwrap_or("postgres"));
+    if let Some(pw) = cfg.get_password() {
+        cmd.env("PGPASSWORD", String::from_utf8_lossy(pw).into_owned());
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let client = db.client().await;
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM ops.schema_migrations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, retention_model::MIGRATIONS.len() as i64);
+}
