@@ -18,6 +18,9 @@ pub struct PipelineConfig {
     /// Expectation suite files or directories.
     #[serde(default = "default_suites")]
     pub expectations: Vec<PathBuf>,
+    /// SCD dimension specs (dim_user, dim_product).
+    #[serde(default = "default_dimensions")]
+    pub dimensions: PathBuf,
     /// Simulation seed (overridden by --seed / RETENTION_SEED).
     #[serde(default)]
     pub seed: Option<u64>,
@@ -28,6 +31,10 @@ pub struct PipelineConfig {
 
 fn default_generator() -> PathBuf {
     PathBuf::from("generator.yaml")
+}
+
+fn default_dimensions() -> PathBuf {
+    PathBuf::from("dimensions.yaml")
 }
 
 fn default_suites() -> Vec<PathBuf> {
@@ -46,6 +53,7 @@ impl PipelineConfig {
                 tracing::debug!("no config/retention.yaml here; using built-in defaults");
                 return Ok(Self {
                     generator: PathBuf::new(),
+                    dimensions: PathBuf::new(),
                     expectations: Vec::new(),
                     seed: None,
                     scale: None,
@@ -62,6 +70,7 @@ impl PipelineConfig {
             .map_err(|e| CliError::Usage(format!("config {}: {e}", path.display())))?;
         let base = path.parent().unwrap_or(Path::new("."));
         config.generator = base.join(&config.generator);
+        config.dimensions = base.join(&config.dimensions);
         config.expectations = config.expectations.iter().map(|p| base.join(p)).collect();
         Ok(config)
     }

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The project's test command (README "Run the tests"): formatting, lints, every Rust test
+# against a real PostgreSQL, then the Airflow DAG tests. Exits non-zero on any failure and
+# ends with one line "tests: N passed, M failed".
+#
+# The database: DATABASE_URL if set (a server on which each test creates its own database),
+# else a Testcontainers postgres:15 when Docker answers, else a throwaway local cluster.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+target=${CARGO_TARGET_DIR:-target}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+
+step() { echo; echo "== $*"; }
+
+step "cargo fmt --check"
+cargo fmt --all --check || status=1
+
+step "cargo clippy (all targets, all features, warnings are errors)"
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings || status=1
+
+step "cargo test (workspace)"
+RUST_TEST_THREADS=${RUST_TEST_THREADS:-4} cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+
+step "Airflow DAG tests"
+if [[ ${RETENTION_SKIP_AIRFLOW:-0} == 1 ]]; then
+    echo "AIRFLOW TESTS NOT RUN: RETENTION_SKIP_AIRFLOW=1"
+else
+    RETENTION_BIN=${RETENTION_BIN:-$target/debug/retention} bash airflow/run-tests.sh 2>&1 | tee -a "$log"
+    [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+fi
+
+passed=$(grep -oE '^test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{p+=$4; f+=$6} END {print p+0}')
+failed=$(grep -oE '^test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{p+=$4; f+=$6} END {print f+0}')
+py=$(grep -oE '=+ .*[0-9]+ (passed|failed).* in [0-9.]+s' "$log" | tail -n 1 || true)
+if [[ -n $py ]]; then
+    passed=$((passed + $(grep -oE '[0-9]+ passed' <<<"$py" | grep -oE '[0-9]+' || echo 0)))
+    failed=$((failed + $(grep -oE '[0-9]+ failed' <<<"$py" | grep -oE '[0-9]+' || echo 0)))
+fi
+echo
+echo "tests: $passed passed, $failed failed"
+exit $status
