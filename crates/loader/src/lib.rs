@@ -1,2 +1,44 @@
-//! retention-loader: not built yet (see its issue).
+//! Loads a day's landing files into `staging`, fast, and accounts for every row.
+//!
+//! - [`LandingDay`]: a complete landing day (or snapshot): its directory and manifest, every
+//!   listed file present. A day without `_manifest.json` is not complete and is refused.
+//! - [`Loader`] / [`load_day`]: one transaction per day. Each file is parsed on a blocking
+//!   thread (lenient, exact CSV: BOM, CRLF, quoted commas and newlines, blanks around
+//!   quoted fields) and typed straight into PGCOPY binary chunks streamed to `COPY` into a
+//!   new partition `staging.<table>_YYYYMMDD`. A record that cannot be typed goes to
+//!   `quarantine.rejected_rows` with its file, start line, exact bytes, a reason code and a
+//!   detail; the load goes on. Each file's SHA-256 and record count must match the
+//!   manifest, and read = staged + rejected must hold, before the old partitions are
+//!   dropped, the new ones attached and the transaction committed. A failed or killed load
+//!   changes nothing.
+//! - [`LoadOptions`], [`LoadReport`] / [`FileReport`]: behaviour and per-file figures.
+//!
+//! Reason codes: `bad_field_count`, `bad_timestamp` (timestamps and dates), `bad_number`
+//! (integers, and money with more than two decimals or beyond `numeric(12,2)`),
+//! `bad_boolean`, `invalid_utf8`, `nul_byte`, `field_too_large`, `bad_quoting`,
+//! `unterminated_quote`. Empty values load as NULL; conformance judges them later.
+//!
+//! ```no_run
+//! # async fn demo() -> retention_loader::Result<()> {
+//! use retention_loader::{LandingDay, LoadOptions, load_day};
+//! let db = retention_model::DbConfig::resolve(None)?;
+//! let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default();
+//! let day = LandingDay::open(std::path::Path::new("data"), date, false)?;
+//! let report = load_day(&db, &day, &LoadOptions::default()).await?;
+//! println!("{} read, {} staged, {} rejected", report.read(), report.staged(), report.rejected());
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
+
+mod csv;
+mod error;
+mod landing;
+mod load;
+mod parse;
+mod spec;
+mod typed;
+mod warehouse;
+
+pub use error::{Error, Result};
+pub use landing::LandingDay;
+pub use load::{FileReport, LoadOptions, LoadReport, Loader, load_day};

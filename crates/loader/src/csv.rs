@@ -1,0 +1,453 @@
+//! A streaming CSV record reader that keeps what a loader needs and general CSV readers
+//! drop: the exact bytes of each record, the line it starts on, and how its quoting failed.
+//!
+//! RFC 4180 with the usual leniency: a UTF-8 BOM is skipped, CRLF or LF ends a record,
+//! quoted fields may hold commas, quotes (`""`) and newlines, whitespace around a quoted
+//! field is ignored, a quote inside an unquoted field is literal, and blank lines are not
+//! records. The file's SHA-256 is computed from the same reads, so the manifest check costs
+//! no second pass.
+
+use std::io::Read;
+
+use sha2::{Digest, Sha256};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+const READ_SIZE: usize = 1 << 20;
+
+/// Why a record's quoting is broken (the record is kept whole for quarantine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flaw {
+    /// A quoted field is still open at the end of the file.
+    UnterminatedQuote,
+    /// Text follows the closing quote of a field.
+    TextAfterQuote,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// At the start of a field (possibly after leading blanks).
+    Start,
+    Unquoted,
+    Quoted,
+    /// Just read a quote inside a quoted field: either `""` or the closing quote.
+    QuoteInQuoted,
+    /// After a closing quote and optional blanks.
+    AfterQuoted,
+}
+
+/// One record, borrowed from the reader until the next call.
+#[derive(Debug)]
+pub(crate) struct Record<'a> {
+    /// The record's bytes exactly as in the file, without its line terminator.
+    pub raw: &'a [u8],
+    /// The 1-based line the record starts on (the header is line 1).
+    pub line: u64,
+    /// Broken quoting, if any.
+    pub flaw: Option<Flaw>,
+    data: &'a [u8],
+    ends: &'a [usize],
+}
+
+impl<'a> Record<'a> {
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The unquoted bytes of field `i`.
+    pub fn field(&self, i: usize) -> &'a [u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.data[start..self.ends[i]]
+    }
+
+    /// Iterates over the unquoted fields.
+    pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        (0..self.len()).map(|i| self.field(i))
+    }
+}
+
+/// Reads records one by one from any byte source, hashing every byte it reads.
+#[derive(Debug)]
+pub(crate) struct RecordReader<R> {
+    input: R,
+    hasher: Sha256,
+    bytes_read: u64,
+    buf: Vec<u8>,
+    /// Valid bytes are `buf[..end]`.
+    end: usize,
+    /// Where the current record starts in `buf`.
+    rec_start: usize,
+    /// How far the current record has been scanned.
+    pos: usize,
+    state: State,
+    flaw: Option<Flaw>,
+    /// Unquoted field bytes of the current record, and where each field ends.
+    data: Vec<u8>,
+    ends: Vec<usize>,
+    /// Leading blanks pushed at the start of the current field (dropped if a quote follows).
+    lead: usize,
+    line: u64,
+    newlines_in_record: u64,
+    eof: bool,
+    started: bool,
+}
+
+impl<R: Read> RecordReader<R> {
+    /// A reader over `input`.
+    pub fn new(input: R) -> Self {
+        Self {
+            input,
+            hasher: Sha256::new(),
+            bytes_read: 0,
+            buf: vec![0; READ_SIZE],
+            end: 0,
+            rec_start: 0,
+            pos: 0,
+            state: State::Start,
+            flaw: None,
+            data: Vec::with_capacity(4096),
+            ends: Vec::with_capacity(32),
+            lead: 0,
+            line: 1,
+            newlines_in_record: 0,
+            eof: false,
+            started: false,
+        }
+    }
+
+    /// Bytes read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// Lower-case hex SHA-256 of everything read; call after the last record.
+    pub fn finish_sha256(self) -> String {
+        hex::encode(self.hasher.finalize())
+    }
+
+    /// The next record, or `None` at the end of the input.
+    pub fn next_record(&mut self) -> std::io::Result<Option<Record<'_>>> {
+        loop {
+            if !self.started {
+                self.fill()?;
+                if self.end < BOM.len() && !self.eof {
+                    continue;
+                }
+                self.started = true;
+                if self.buf[..self.end].starts_with(BOM) {
+                    self.rec_start = BOM.len();
+                    self.pos = BOM.len();
+                }
+            }
+            if let Some(range) = self.scan() {
+                if self.is_blank(range.0, range.1) {
+                    self.reset_record();
+                    continue;
+                }
+                return Ok(Some(self.record(range)));
+            }
+            if self.eof {
+                if self.rec_start >= self.end && self.ends.is_empty() && self.data.is_empty() {
+                    return Ok(None);
+                }
+                // The last record has no line terminator (or its quote never closed).
+                if self.state == State::Quoted {
+                    self.flaw.get_or_insert(Flaw::UnterminatedQuote);
+                }
+                let raw_end = self.end;
+                let range = self.end_record(raw_end, raw_end);
+                self.pos = self.end;
+                if self.is_blank(range.0, range.1) {
+                    self.reset_record();
+                    return Ok(None);
+                }
+                return Ok(Some(self.record(range)));
+            }
+            self.fill()?;
+        }
+    }
+
+    fn is_blank(&self, start: usize, end: usize) -> bool {
+        start == end && self.flaw.is_none()
+    }
+
+    /// Clears the per-record state after a blank line that is not a record.
+    fn reset_record(&mut self) {
+        self.line += self.newlines_in_record + 1;
+        self.newlines_in_record = 0;
+        self.data.clear();
+        self.ends.clear();
+        self.state = State::Start;
+        self.lead = 0;
+    }
+
+    fn record(&mut self, (start, end): (usize, usize)) -> Record<'_> {
+        let line = self.line;
+        self.line += self.newlines_in_record + 1;
+        self.newlines_in_record = 0;
+        let flaw = self.flaw.take();
+        self.state = State::Start;
+        Record {
+            raw: &self.buf[start..end],
+            line,
+            flaw,
+            data: &self.data,
+            ends: &self.ends,
+        }
+    }
+
+    /// Moves the unscanned tail to the front of the buffer, grows it if one record fills it,
+    /// and reads more.
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.rec_start > 0 {
+            self.buf.copy_within(self.rec_start..self.end, 0);
+            self.end -= self.rec_start;
+            self.pos -= self.rec_start;
+            self.rec_start = 0;
+        }
+        if self.buf.len() - self.end < READ_SIZE / 2 {
+            let grown = self.buf.len() * 2;
+            self.buf.resize(grown, 0);
+        }
+        let n = loop {
+            match self.input.read(&mut self.buf[self.end..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        self.hasher.update(&self.buf[self.end..self.end + n]);
+        self.bytes_read += n as u64;
+        self.end += n;
+        if n == 0 {
+            self.eof = true;
+        }
+        Ok(())
+    }
+
+    /// Ends the current field and record at `raw_end`; returns the raw range.
+    fn end_record(&mut self, raw_end: usize, next: usize) -> (usize, usize) {
+        let mut raw_end = raw_end;
+        if raw_end > self.rec_start && self.buf[raw_end - 1] == b'\r' && self.state != State::Quoted
+        {
+            raw_end -= 1;
+            if matches!(self.state, State::Start | State::Unquoted)
+                && self.data.last() == Some(&b'\r')
+            {
+                self.data.pop();
+            }
+        }
+        self.ends.push(self.data.len());
+        let range = (self.rec_start, raw_end);
+        self.rec_start = next;
+        range
+    }
+
+    /// Scans from `pos` for the end of the current record; `None` when the buffer runs out.
+    fn scan(&mut self) -> Option<(usize, usize)> {
+        if self.rec_start == self.pos && self.state == State::Start {
+            self.data.clear();
+            self.ends.clear();
+            self.lead = 0;
+        }
+        let mut i = self.pos;
+        let end = self.end;
+        while i < end {
+            let b = self.buf[i];
+            match self.state {
+                State::Start => match b {
+                    b'"' => {
+                        self.data.truncate(self.data.len() - self.lead);
+                        self.lead = 0;
+                        self.state = State::Quoted;
+                    }
+                    b',' => {
+                        self.lead = 0;
+                        self.ends.push(self.data.len());
+                    }
+                    b'\n' => {
+                        self.pos = i + 1;
+                        return Some(self.end_record(i, i + 1));
+                    }
+                    b' ' | b'\t' => {
+                        self.lead += 1;
+                        self.data.push(b);
+                    }
+                    _ => {
+                        self.lead = 0;
+                        self.data.push(b);
+                        self.state = State::Unquoted;
+                    }
+                },
+                State::Unquoted => {
+                    let rest = &self.buf[i..end];
+                    match rest.iter().position(|&c| c == b',' || c == b'\n') {
+                        None => {
+                            self.data.extend_from_slice(rest);
+                            i = end;
+                            continue;
+                        }
+                        Some(k) => {
+                            self.data.extend_from_slice(&rest[..k]);
+                            i += k;
+                            if self.buf[i] == b',' {
+                                self.ends.push(self.data.len());
+                                self.state = State::Start;
+                            } else {
+                                self.pos = i + 1;
+                                return Some(self.end_record(i, i + 1));
+                            }
+                        }
+                    }
+                }
+                State::Quoted => {
+                    let rest = &self.buf[i..end];
+                    match rest.iter().position(|&c| c == b'"') {
+                        None => {
+                            self.newlines_in_record +=
+                                rest.iter().filter(|&&c| c == b'\n').count() as u64;
+                            self.data.extend_from_slice(rest);
+                            i = end;
+                            continue;
+                        }
+                        Some(k) => {
+                            self.newlines_in_record +=
+                                rest[..k].iter().filter(|&&c| c == b'\n').count() as u64;
+                            self.data.extend_from_slice(&rest[..k]);
+                            i += k;
+                            self.state = State::QuoteInQuoted;
+                        }
+                    }
+                }
+                State::QuoteInQuoted | State::AfterQuoted => match b {
+                    b'"' if self.state == State::QuoteInQuoted => {
+                        self.data.push(b'"');
+                        self.state = State::Quoted;
+                    }
+                    b',' => {
+                        self.ends.push(self.data.len());
+                        self.state = State::Start;
+                    }
+                    b'\n' => {
+                        self.pos = i + 1;
+                        return Some(self.end_record(i, i + 1));
+                    }
+                    b' ' | b'\t' | b'\r' => self.state = State::AfterQuoted,
+                    _ => {
+                        self.flaw.get_or_insert(Flaw::TextAfterQuote);
+                        self.data.push(b);
+                        self.state = State::Unquoted;
+                    }
+                },
+            }
+            i += 1;
+        }
+        self.pos = end;
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Rec = (u64, Vec<u8>, Vec<Vec<u8>>, Option<Flaw>);
+
+    fn read_all(input: &[u8]) -> Vec<Rec> {
+        let mut r = RecordReader::new(input);
+        let mut out = Vec::new();
+        while let Some(rec) = r.next_record().unwrap() {
+            out.push((
+                rec.line,
+                rec.raw.to_vec(),
+                rec.fields().map(<[u8]>::to_vec).collect(),
+                rec.flaw,
+            ));
+        }
+        out
+    }
+
+    fn fields(v: &[&str]) -> Vec<Vec<u8>> {
+        v.iter().map(|s| s.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn splits_plain_lf_and_crlf_records() {
+        let recs = read_all(b"a,b\r\n1,2\r\n3,\n");
+        assert_eq!(recs.len(), 3);
+        assert_eq!(recs[1], (2, b"1,2".to_vec(), fields(&["1", "2"]), None));
+        assert_eq!(recs[2], (3, b"3,".to_vec(), fields(&["3", ""]), None));
+    }
+
+    #[test]
+    fn skips_bom_and_blank_lines_but_counts_their_lines() {
+        let recs = read_all(b"\xEF\xBB\xBFa,b\n\n1,2\r\n\r\n3,4");
+        let lines: Vec<u64> = recs.iter().map(|r| r.0).collect();
+        assert_eq!(lines, vec![1, 3, 5]);
+        assert_eq!(recs[0].2, fields(&["a", "b"]));
+        assert_eq!(recs[2].1, b"3,4".to_vec());
+    }
+
+    #[test]
+    fn quoted_fields_hold_commas_quotes_and_newlines() {
+        let input = b"h\n\"a,b\",\"say \"\"hi\"\"\",\"two\r\nlines\"\nnext,1\n";
+        let recs = read_all(input);
+        assert_eq!(recs[1].0, 2);
+        assert_eq!(recs[1].2, fields(&["a,b", "say \"hi\"", "two\r\nlines"]));
+        assert_eq!(
+            recs[1].1,
+            b"\"a,b\",\"say \"\"hi\"\"\",\"two\r\nlines\"".to_vec()
+        );
+        assert_eq!(
+            recs[2].0, 4,
+            "the record after a two-line record starts on line 4"
+        );
+    }
+
+    #[test]
+    fn blanks_around_quoted_fields_are_dropped_and_unquoted_blanks_kept() {
+        let recs = read_all(b"  \"x\"  , y ,\"z\"\r\n");
+        assert_eq!(recs[0].2, fields(&["x", " y ", "z"]));
+        assert_eq!(recs[0].3, None);
+    }
+
+    #[test]
+    fn quote_inside_unquoted_field_is_literal() {
+        let recs = read_all(b"ab\"c,d\n");
+        assert_eq!(recs[0].2, fields(&["ab\"c", "d"]));
+    }
+
+    #[test]
+    fn text_after_closing_quote_is_a_flaw() {
+        let recs = read_all(b"\"ab\"c,d\n");
+        assert_eq!(recs[0].3, Some(Flaw::TextAfterQuote));
+    }
+
+    #[test]
+    fn unterminated_quote_runs_to_end_of_file() {
+        let recs = read_all(b"h\n1,\"open\n2,3\n");
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[1].3, Some(Flaw::UnterminatedQuote));
+        assert_eq!(recs[1].1, b"1,\"open\n2,3\n".to_vec());
+    }
+
+    #[test]
+    fn records_spanning_many_reads_are_whole() {
+        let big = "x".repeat(3 * READ_SIZE + 17);
+        let input = format!("h\n\"{big}\",1\n2,3\n");
+        let recs = read_all(input.as_bytes());
+        assert_eq!(recs.len(), 3);
+        assert_eq!(recs[1].2[0].len(), big.len());
+        assert_eq!(recs[2], (3, b"2,3".to_vec(), fields(&["2", "3"]), None));
+    }
+
+    #[test]
+    fn hashes_every_byte() {
+        let input = b"\xEF\xBB\xBFa\n1\n";
+        let mut r = RecordReader::new(&input[..]);
+        while r.next_record().unwrap().is_some() {}
+        assert_eq!(r.bytes_read(), input.len() as u64);
+        let expected = hex::encode(Sha256::digest(input));
+        assert_eq!(r.finish_sha256(), expected);
+    }
+}

@@ -1,0 +1,114 @@
+use std::path::PathBuf;
+
+/// Everything that can stop a load. A row that cannot be typed is not an error: it goes to
+/// quarantine and the load goes on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The day has no readable manifest (it is not complete), or the database settings
+    /// could not be used.
+    #[error(transparent)]
+    Model(#[from] retention_model::Error),
+    /// The manifest does not describe what was asked for (another day, not a snapshot, a
+    /// file missing from its list).
+    #[error("{dir}: {reason}")]
+    BadManifest {
+        /// The day directory.
+        dir: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file listed in the manifest is missing.
+    #[error("{path}: listed in the manifest but missing")]
+    MissingFile {
+        /// The missing file.
+        path: PathBuf,
+    },
+    /// A file's content does not match its manifest entry (row count or SHA-256).
+    #[error("{file}: does not match the manifest: {reason}; nothing was loaded")]
+    ManifestMismatch {
+        /// The landing file name.
+        file: String,
+        /// What differs.
+        reason: String,
+    },
+    /// A file's header is missing or is not exactly the expected one.
+    #[error("{file}: bad header: {reason}; nothing was loaded")]
+    BadHeader {
+        /// The landing file name.
+        file: String,
+        /// Expected and found.
+        reason: String,
+    },
+    /// The day was generated with another seed, scale, schema version or config than the
+    /// warehouse was built with.
+    #[error(
+        "the day was generated differently from this warehouse ({0}); load it into another warehouse, or pass --force"
+    )]
+    WarehouseMismatch(String),
+    /// The accounting invariant rows read = staged + rejected did not hold.
+    #[error(
+        "{file}: {read} rows read but {staged} staged and {rejected} rejected; nothing was loaded"
+    )]
+    Unbalanced {
+        /// The landing file name.
+        file: String,
+        /// Records parsed.
+        read: u64,
+        /// Rows the server reported copied.
+        staged: u64,
+        /// Rows quarantined.
+        rejected: u64,
+    },
+    /// Reading a landing file failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being read.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A database statement failed (the transaction was rolled back).
+    #[error("database error while {context}: {reason}")]
+    Db {
+        /// What was being done.
+        context: String,
+        /// The server's or the network's reason.
+        reason: String,
+    },
+    /// No connection could be had from the pool (after retries for transient errors).
+    #[error("cannot get a database connection: {0}")]
+    Pool(String),
+    /// The parser thread stopped unexpectedly.
+    #[error("the parser of {0} stopped unexpectedly")]
+    ParserFailed(String),
+}
+
+/// Result with the loader's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Wraps a driver error with what was being done, keeping the server's message.
+pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> Error {
+    let context = context.into();
+    move |e| Error::Db {
+        context,
+        reason: reason(&e),
+    }
+}
+
+/// The most useful one-line reason of a driver error: the server's message when there is one.
+pub(crate) fn reason(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => format!("{}: {}", d.severity(), d.message()),
+        None => {
+            let mut s = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(inner) = source {
+                s.push_str(": ");
+                s.push_str(&inner.to_string());
+                source = inner.source();
+            }
+            s
+        }
+    }
+}

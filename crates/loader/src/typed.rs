@@ -1,0 +1,306 @@
+//! Typing one CSV record into one PGCOPY binary row, or saying exactly why it cannot be.
+//!
+//! Everything the server would refuse in the middle of a COPY (invalid UTF-8, a NUL byte, a
+//! number that overflows its column) is caught here, so one bad row is quarantined instead
+//! of aborting the whole load.
+
+use bytes::{BufMut, BytesMut};
+use chrono::{DateTime, NaiveDate};
+use postgres_types::{ToSql, Type};
+use retention_model::Money;
+
+use crate::{
+    csv::{Flaw, Record},
+    spec::{Kind, TableSpec},
+};
+
+/// Seconds from the Unix epoch to PostgreSQL's (2000-01-01 00:00 UTC).
+const PG_EPOCH_SECS: i64 = 946_684_800;
+
+/// The PGCOPY binary signature, flags and header extension length.
+pub(crate) const PGCOPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+/// The PGCOPY trailer: a field count of -1.
+pub(crate) const PGCOPY_TRAILER: &[u8] = &[0xff, 0xff];
+
+/// Why a record was not staged: a reason code (the key it is counted under in the manifest
+/// and in quarantine) and a human detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    /// Reason code: `bad_field_count`, `bad_timestamp`, `bad_number`, `bad_boolean`,
+    /// `invalid_utf8`, `nul_byte`, `field_too_large`, `bad_quoting`, `unterminated_quote`.
+    pub reason: &'static str,
+    /// What exactly was wrong, naming the column.
+    pub detail: String,
+}
+
+fn refuse(reason: &'static str, detail: String) -> Refusal {
+    Refusal { reason, detail }
+}
+
+/// Days from PostgreSQL's epoch to `date`, as a binary `date`.
+pub(crate) fn pg_days(date: NaiveDate) -> i32 {
+    let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+    (date - epoch).num_days() as i32
+}
+
+/// Appends one PGCOPY row for `rec` to `out`: `batch_date`, `source_line`, then the columns.
+/// On refusal `out` is left as it was.
+pub(crate) fn encode_row(
+    spec: &TableSpec,
+    rec: &Record<'_>,
+    batch_days: i32,
+    max_field_bytes: usize,
+    out: &mut BytesMut,
+) -> Result<(), Refusal> {
+    match rec.flaw {
+        Some(Flaw::UnterminatedQuote) => {
+            return Err(refuse(
+                "unterminated_quote",
+                "a quoted field is not closed before the end of the file".into(),
+            ));
+        }
+        Some(Flaw::TextAfterQuote) => {
+            return Err(refuse(
+                "bad_quoting",
+                "text follows the closing quote of a field".into(),
+            ));
+        }
+        None => {}
+    }
+    if rec.len() != spec.kinds.len() {
+        return Err(refuse(
+            "bad_field_count",
+            format!("expected {} fields, found {}", spec.kinds.len(), rec.len()),
+        ));
+    }
+    let start = out.len();
+    out.put_i16(spec.kinds.len() as i16 + 2);
+    out.put_i32(4);
+    out.put_i32(batch_days);
+    out.put_i32(8);
+    out.put_i64(rec.line as i64);
+    for (i, (&kind, field)) in spec.kinds.iter().zip(rec.fields()).enumerate() {
+        if let Err(r) = encode_field(spec.header[i], kind, field, max_field_bytes, out) {
+            out.truncate(start);
+            return Err(r);
+        }
+    }
+    Ok(())
+}
+
+fn encode_field(
+    column: &str,
+    kind: Kind,
+    field: &[u8],
+    max_field_bytes: usize,
+    out: &mut BytesMut,
+) -> Result<(), Refusal> {
+    if field.len() > max_field_bytes {
+        return Err(refuse(
+            "field_too_large",
+            format!(
+                "{column}: {} bytes, more than the limit of {max_field_bytes}",
+                field.len()
+            ),
+        ));
+    }
+    let text = std::str::from_utf8(field).map_err(|e| {
+        refuse(
+            "invalid_utf8",
+            format!("{column}: invalid UTF-8 at byte {}", e.valid_up_to()),
+        )
+    })?;
+    if field.contains(&0) {
+        return Err(refuse("nul_byte", format!("{column}: contains a NUL byte")));
+    }
+    if kind == Kind::Text {
+        if text.is_empty() {
+            out.put_i32(-1);
+        } else {
+            out.put_i32(text.len() as i32);
+            out.put_slice(field);
+        }
+        return Ok(());
+    }
+    let value = text.trim();
+    if value.is_empty() {
+        out.put_i32(-1);
+        return Ok(());
+    }
+    match kind {
+        Kind::Text => {}
+        Kind::Int8 => {
+            let n: i64 = value.parse().map_err(|_| {
+                refuse(
+                    "bad_number",
+                    format!("{column}: {value:?} is not a 64-bit integer"),
+                )
+            })?;
+            out.put_i32(8);
+            out.put_i64(n);
+        }
+        Kind::Money => {
+            let m: Money = value
+                .parse()
+                .map_err(|e| refuse("bad_number", format!("{column}: {e}")))?;
+            let at = out.len();
+            out.put_i32(0);
+            m.to_sql(&Type::NUMERIC, out)
+                .map_err(|e| refuse("bad_number", format!("{column}: {e}")))?;
+            let len = (out.len() - at - 4) as i32;
+            out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+        }
+        Kind::Timestamp => {
+            let ts = DateTime::parse_from_rfc3339(value).map_err(|e| {
+                refuse(
+                    "bad_timestamp",
+                    format!("{column}: {value:?} is not an RFC 3339 timestamp ({e})"),
+                )
+            })?;
+            // Rounded to the microsecond, as the server does with text input.
+            let micros = (ts.timestamp() - PG_EPOCH_SECS) * 1_000_000
+                + i64::from(ts.timestamp_subsec_nanos() + 500) / 1000;
+            out.put_i32(8);
+            out.put_i64(micros);
+        }
+        Kind::Date => {
+            let d = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|e| {
+                refuse(
+                    "bad_timestamp",
+                    format!("{column}: {value:?} is not a YYYY-MM-DD date ({e})"),
+                )
+            })?;
+            out.put_i32(4);
+            out.put_i32(pg_days(d));
+        }
+        Kind::Bool => {
+            let b = parse_bool(value).ok_or_else(|| {
+                refuse(
+                    "bad_boolean",
+                    format!("{column}: {value:?} is not a boolean"),
+                )
+            })?;
+            out.put_i32(1);
+            out.put_u8(u8::from(b));
+        }
+    }
+    Ok(())
+}
+
+/// The spellings PostgreSQL's `boolean` input accepts.
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "t" | "true" | "y" | "yes" | "on" | "1" => Some(true),
+        "f" | "false" | "n" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// The user id of a record, when its `user_id` column parses: kept with quarantined rows so
+/// that erasure can find them.
+pub(crate) fn user_id(spec: &TableSpec, rec: &Record<'_>) -> Option<i64> {
+    let i = spec.user_id?;
+    if i >= rec.len() {
+        return None;
+    }
+    std::str::from_utf8(rec.field(i)).ok()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{csv::RecordReader, spec::TABLES};
+
+    const EVENT_OK: &str = "e1,2025-03-01T10:00:00.5Z,42,s1,purchase,/p,7,2,19.99,o1,mobile,DE";
+
+    fn encode(spec: &TableSpec, line: &str) -> Result<BytesMut, Refusal> {
+        let mut r = RecordReader::new(line.as_bytes());
+        let rec = r.next_record().unwrap().unwrap();
+        let mut out = BytesMut::new();
+        encode_row(spec, &rec, 0, 1000, &mut out).map(|()| out)
+    }
+
+    fn reason(spec: &TableSpec, line: &str) -> &'static str {
+        encode(spec, line).err().map_or("ok", |r| r.reason)
+    }
+
+    #[test]
+    fn a_clean_event_encodes_every_column() {
+        let out = encode(&TABLES[0], EVENT_OK).unwrap();
+        assert_eq!(&out[..2], &14i16.to_be_bytes());
+        // event_ts is the fourth value: after count, batch_date, source_line and event_id.
+        let ts_at = 2 + 8 + 12 + 4 + 2;
+        assert_eq!(&out[ts_at..ts_at + 4], &8i32.to_be_bytes());
+        let micros = i64::from_be_bytes(out[ts_at + 4..ts_at + 12].try_into().unwrap());
+        let expected = (1_740_823_200 - PG_EPOCH_SECS) * 1_000_000 + 500_000;
+        assert_eq!(micros, expected);
+    }
+
+    #[test]
+    fn each_unparseable_value_has_its_reason() {
+        let ev = &TABLES[0];
+        let with = |i: usize, v: &str| {
+            let mut f: Vec<&str> = EVENT_OK.split(',').collect();
+            f[i] = v;
+            f.join(",")
+        };
+        assert_eq!(reason(ev, EVENT_OK), "ok");
+        assert_eq!(
+            reason(ev, &with(1, "2025-13-01T00:00:00Z")),
+            "bad_timestamp"
+        );
+        assert_eq!(reason(ev, &with(1, "yesterday")), "bad_timestamp");
+        assert_eq!(reason(ev, &with(2, "12x")), "bad_number");
+        assert_eq!(reason(ev, &with(2, "9223372036854775808")), "bad_number");
+        assert_eq!(reason(ev, &with(8, "1.999")), "bad_number");
+        assert_eq!(reason(ev, &with(8, "99999999999")), "bad_number");
+        assert_eq!(reason(ev, &with(0, "a\0b")), "nul_byte");
+        assert_eq!(reason(ev, &with(10, &"x".repeat(1001))), "field_too_large");
+        assert_eq!(reason(ev, "a,b"), "bad_field_count");
+        assert_eq!(reason(ev, &format!("{EVENT_OK},extra")), "bad_field_count");
+        assert_eq!(
+            reason(
+                &TABLES[1],
+                "1,a,b,DE,c,d,e,f,2025-01-01,2025-01-01T00:00:00Z,maybe"
+            ),
+            "bad_boolean"
+        );
+        assert_eq!(
+            reason(
+                &TABLES[1],
+                "1,a,b,DE,c,d,e,f,2025-02-30,2025-01-01T00:00:00Z,false"
+            ),
+            "bad_timestamp"
+        );
+    }
+
+    #[test]
+    fn empty_and_blank_values_are_null_and_typed_values_are_trimmed() {
+        let ev = &TABLES[0];
+        assert_eq!(reason(ev, ",,,,,,,,,,,"), "ok");
+        assert_eq!(
+            reason(ev, "e, 2025-03-01T10:00:00Z , 42 ,s,t,u, ,  , 1.50 ,o,d,c"),
+            "ok"
+        );
+        let all_null = encode(ev, ",,,,,,,,,,,").unwrap();
+        // count + batch_date + source_line + 12 NULLs.
+        assert_eq!(all_null.len(), 2 + 8 + 12 + 12 * 4);
+    }
+
+    #[test]
+    fn invalid_utf8_is_refused_by_column() {
+        let mut r = RecordReader::new(&b"e1,2025-03-01T10:00:00Z,1,s,t,\xff\xfe,,,,,,"[..]);
+        let rec = r.next_record().unwrap().unwrap();
+        let err = encode_row(&TABLES[0], &rec, 0, 1000, &mut BytesMut::new()).unwrap_err();
+        assert_eq!(err.reason, "invalid_utf8");
+        assert_eq!(err.detail, "page_url: invalid UTF-8 at byte 0");
+    }
+
+    #[test]
+    fn user_id_is_recovered_when_it_parses() {
+        let mut r = RecordReader::new(&b"x,y,77,too,few"[..]);
+        let rec = r.next_record().unwrap().unwrap();
+        assert_eq!(user_id(&TABLES[0], &rec), Some(77));
+        assert_eq!(user_id(&TABLES[2], &rec), None);
+    }
+}

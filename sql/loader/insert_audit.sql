@@ -1,0 +1,4 @@
+-- One audit row per landing file and load; the table re-checks read = staged + rejected.
+INSERT INTO ops.load_audit
+    (run_id, batch_date, source_file, rows_read, rows_staged, rows_rejected, manifest_rows, sha256, generator)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
