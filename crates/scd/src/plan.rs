@@ -1,0 +1,367 @@
+//! The pure diff core: current versions + one batch of feed rows → [`MergePlan`].
+//!
+//! Values travel as text (`Option<String>`, the column's `::text` form), so the core needs
+//! no knowledge of column types; the executor casts them back to the target's types.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::{DimensionSpec, Error, Result, spec::normalise_value};
+
+/// A column value in its text form; `None` is SQL NULL.
+pub type Value = Option<String>;
+
+/// One feed row, its values in [`DimensionSpec::columns`] order (type 2, then type 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRow {
+    /// The natural key, as text.
+    pub key: String,
+    /// When the change took effect (the new version's `valid_from`, or the deletion time).
+    pub effective: DateTime<Utc>,
+    /// The feed says the key was deleted.
+    pub deleted: bool,
+    /// Type-2 then type-1 values.
+    pub values: Vec<Value>,
+}
+
+/// What the dimension knows about a key before the batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyState {
+    /// The key has a current version.
+    Live {
+        /// Surrogate key of the current version.
+        sk: i64,
+        /// Its start.
+        valid_from: DateTime<Utc>,
+        /// Its type-2 then type-1 values (type 1 is the same in every version of the life).
+        values: Vec<Value>,
+    },
+    /// The key's last version was closed by a deletion at `at`.
+    Deleted {
+        /// The deletion time.
+        at: DateTime<Utc>,
+    },
+}
+
+/// Everything the diff needs to know about the keys of a batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CurrentState {
+    /// The state of each known key.
+    pub keys: HashMap<String, KeyState>,
+    /// The latest erasure time of each erased key: values effective at or before it are
+    /// personal data of an erased life and are never written.
+    pub erased_until: HashMap<String, DateTime<Utc>>,
+}
+
+/// The change a batch makes to one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// First version of a key never seen.
+    NewKey(NewVersion),
+    /// A type-2 change: close version `close_sk` at the new version's start.
+    NewVersion {
+        /// The current version to close.
+        close_sk: i64,
+        /// The version that replaces it (its type-1 values also rewrite the current life).
+        version: NewVersion,
+    },
+    /// A deleted key comes back: first version of a new life.
+    Recreate(NewVersion),
+    /// Only type-1 values changed: rewrite them in every version of the current life.
+    Type1 {
+        /// The natural key.
+        key: String,
+        /// The new type-1 values (type-1 columns only).
+        type1: Vec<Value>,
+    },
+    /// Close the current version at the deletion time, mark it deleted, erase the key.
+    Delete {
+        /// The natural key.
+        key: String,
+        /// The current version to close.
+        close_sk: i64,
+        /// The deletion time.
+        at: DateTime<Utc>,
+    },
+    /// A deletion of a key with no current version: nothing to close, but its personal data
+    /// (in the feed, in quarantine) is still erased.
+    Forget {
+        /// The natural key.
+        key: String,
+        /// The deletion time.
+        at: DateTime<Utc>,
+    },
+    /// Nothing changed.
+    NoOp {
+        /// The natural key.
+        key: String,
+    },
+}
+
+/// A version to insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVersion {
+    /// The natural key.
+    pub key: String,
+    /// `valid_from`.
+    pub valid_from: DateTime<Utc>,
+    /// Type-2 then type-1 values, normalised, erased where the erasure register says so.
+    pub values: Vec<Value>,
+    /// sha256 over the type-2 values.
+    pub row_hash: [u8; 32],
+}
+
+/// The actions for one batch, one per distinct key, in key order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MergePlan {
+    /// One action per key.
+    pub actions: Vec<Action>,
+    /// Feed rows read.
+    pub rows_in: u64,
+    /// Rows superseded by a later row of the same key in the batch.
+    pub duplicates: u64,
+}
+
+impl Action {
+    /// The natural key the action is about.
+    pub fn key(&self) -> &str {
+        match self {
+            Action::NewKey(v) | Action::Recreate(v) | Action::NewVersion { version: v, .. } => {
+                &v.key
+            }
+            Action::Type1 { key, .. }
+            | Action::Delete { key, .. }
+            | Action::Forget { key, .. }
+            | Action::NoOp { key } => key,
+        }
+    }
+
+    /// The instant from which the action changes the dimension's history, if it does.
+    pub fn effective(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Action::NewKey(v) | Action::Recreate(v) | Action::NewVersion { version: v, .. } => {
+                Some(v.valid_from)
+            }
+            Action::Delete { at, .. } => Some(*at),
+            Action::Type1 { .. } | Action::Forget { .. } | Action::NoOp { .. } => None,
+        }
+    }
+}
+
+impl MergePlan {
+    /// Computes the actions of one batch.
+    ///
+    /// Rows are normalised first; of several rows of one key the latest `effective` wins, and
+    /// two latest rows that differ are an [`Error::AmbiguousDuplicate`]. A row older than
+    /// what the dimension already holds for its key (or as old, where it would need a new
+    /// point in history) makes the batch [`Error::OutOfOrder`].
+    pub fn diff(
+        spec: &DimensionSpec,
+        current: &CurrentState,
+        incoming: Vec<SourceRow>,
+    ) -> Result<Self> {
+        let rows_in = incoming.len() as u64;
+        let latest = latest_per_key(spec, incoming)?;
+        let duplicates = rows_in - latest.len() as u64;
+        let n2 = spec.type2.len();
+        let erase = spec.erase_positions();
+        let mut actions = Vec::with_capacity(latest.len());
+        let mut stale = Vec::new();
+        for (key, mut row) in latest {
+            let t = row.effective;
+            // Values effective at or before an erasure belong to an erased life.
+            let erased = current
+                .erased_until
+                .get(&key)
+                .is_some_and(|until| t <= *until);
+            if erased {
+                for &i in &erase {
+                    row.values[i] = None;
+                }
+            }
+            // A deletion without a version to close only erases; once done, it is a no-op.
+            let forget = |key| {
+                if erased {
+                    Action::NoOp { key }
+                } else {
+                    Action::Forget { key, at: t }
+                }
+            };
+            let action = match current.keys.get(&key) {
+                None if row.deleted => forget(key),
+                None => Action::NewKey(NewVersion::from_row(row, n2)),
+                Some(KeyState::Deleted { at }) => {
+                    if t < *at || (t == *at && !row.deleted) {
+                        stale.push((key, t, *at));
+                        continue;
+                    } else if t == *at {
+                        Action::NoOp { key }
+                    } else if row.deleted {
+                        forget(key)
+                    } else {
+                        Action::Recreate(NewVersion::from_row(row, n2))
+                    }
+                }
+                Some(KeyState::Live {
+                    sk,
+                    valid_from,
+                    values,
+                }) => {
+                    let type2_changed = values[..n2] != row.values[..n2];
+                    let needs_new_instant = row.deleted || type2_changed;
+                    if t < *valid_from || (t == *valid_from && needs_new_instant) {
+                        stale.push((key, t, *valid_from));
+                        continue;
+                    }
+                    if row.deleted {
+                        Action::Delete {
+                            key,
+                            close_sk: *sk,
+                            at: t,
+                        }
+                    } else if type2_changed {
+                        Action::NewVersion {
+                            close_sk: *sk,
+                            version: NewVersion::from_row(row, n2),
+                        }
+                    } else if values[n2..] != row.values[n2..] {
+                        Action::Type1 {
+                            key,
+                            type1: row.values.split_off(n2),
+                        }
+                    } else {
+                        Action::NoOp { key }
+                    }
+                }
+            };
+            actions.push(action);
+        }
+        if !stale.is_empty() {
+            return Err(Error::out_of_order(&spec.name, stale));
+        }
+        Ok(Self {
+            actions,
+            rows_in,
+            duplicates,
+        })
+    }
+
+    /// Keys whose history the plan changes (anything but [`Action::NoOp`]).
+    pub fn changes(&self) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| !matches!(a, Action::NoOp { .. }))
+            .count()
+    }
+}
+
+impl NewVersion {
+    fn from_row(row: SourceRow, n2: usize) -> Self {
+        Self {
+            row_hash: row_hash(&row.values[..n2]),
+            key: row.key,
+            valid_from: row.effective,
+            values: row.values,
+        }
+    }
+}
+
+/// sha256 over type-2 values; NULL and every string encode distinctly (tag + length).
+pub fn row_hash(type2: &[Value]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for v in type2 {
+        match v {
+            None => h.update([0u8]),
+            Some(s) => {
+                h.update([1u8]);
+                h.update((s.len() as u64).to_be_bytes());
+                h.update(s.as_bytes());
+            }
+        }
+    }
+    h.finalize().into()
+}
+
+/// Normalises every row and keeps the latest one per key.
+fn latest_per_key(
+    spec: &DimensionSpec,
+    incoming: Vec<SourceRow>,
+) -> Result<BTreeMap<String, SourceRow>> {
+    let steps = spec.normalisers();
+    let mut latest: BTreeMap<String, SourceRow> = BTreeMap::new();
+    for mut row in incoming {
+        if row.values.len() != steps.len() {
+            return Err(Error::Config(format!(
+                "dimension {}: a row has {} values, the spec {} columns",
+                spec.name,
+                row.values.len(),
+                steps.len()
+            )));
+        }
+        for (v, s) in row.values.iter_mut().zip(&steps) {
+            *v = normalise_value(v.take(), s);
+        }
+        match latest.get(&row.key) {
+            Some(kept) if kept.effective > row.effective => {}
+            Some(kept) if kept.effective == row.effective => {
+                if kept.deleted != row.deleted || kept.values != row.values {
+                    return Err(Error::AmbiguousDuplicate {
+                        dimension: spec.name.clone(),
+                        key: row.key,
+                        effective: row.effective,
+                    });
+                }
+            }
+            _ => {
+                latest.insert(row.key.clone(), row);
+            }
+        }
+    }
+    Ok(latest)
+}
+
+/// For a rebuild: the type-1 values of each live key as its latest feed row before the
+/// rebuild day gave them (normalised, erased where the register says so).
+pub(crate) fn restore_type1(
+    spec: &DimensionSpec,
+    current: &CurrentState,
+    rows: Vec<SourceRow>,
+) -> Vec<Action> {
+    let steps = spec.normalisers();
+    let erase = spec.erase_positions();
+    let n2 = spec.type2.len();
+    let mut actions = Vec::new();
+    for mut row in rows {
+        let Some(KeyState::Live {
+            valid_from, values, ..
+        }) = current.keys.get(&row.key)
+        else {
+            continue;
+        };
+        // A row before the current version belongs to an earlier life or state.
+        if row.effective < *valid_from || row.values.len() != steps.len() {
+            continue;
+        }
+        for (v, s) in row.values.iter_mut().zip(&steps) {
+            *v = normalise_value(v.take(), s);
+        }
+        if current
+            .erased_until
+            .get(&row.key)
+            .is_some_and(|until| row.effective <= *until)
+        {
+            for &i in &erase {
+                row.values[i] = None;
+            }
+        }
+        if values[n2..] != row.values[n2..] {
+            actions.push(Action::Type1 {
+                type1: row.values.split_off(n2),
+                key: row.key,
+            });
+        }
+    }
+    actions
+}

@@ -1,0 +1,336 @@
+//! The SQL of one dimension: the templates in `sql/scd/` filled with the specification's
+//! quoted identifiers and the column types read from the catalog.
+
+use std::collections::HashMap;
+
+use tokio_postgres::GenericClient;
+
+use crate::{
+    DimensionSpec, Error, Result,
+    spec::{column_ident, table_ident},
+};
+
+macro_rules! template {
+    ($name:literal) => {
+        include_str!(concat!("../../../sql/scd/", $name, ".sql"))
+    };
+}
+
+/// Every statement the executor runs for one dimension, rendered once per merge.
+#[derive(Debug)]
+pub(crate) struct DimensionSql {
+    pub source_rows: String,
+    pub latest_before: String,
+    pub current_state: String,
+    pub erasures: Option<String>,
+    pub actions_table: String,
+    pub actions_copy: String,
+    pub close: String,
+    pub type1: Option<String>,
+    pub insert: String,
+    pub erase_log: Option<String>,
+    pub erase_versions: Option<String>,
+    pub erase_places: Vec<String>,
+    pub batch_merged: String,
+    pub batch_record: String,
+    pub rebuild_keys: String,
+    pub rebuild_delete: String,
+    pub rebuild_reopen: String,
+    pub rebuild_audit: String,
+    pub rebuild_forget: String,
+    pub rebuild_batches: String,
+    pub lock: &'static str,
+}
+
+/// The column types of `table` (`schema.table`), from the catalog.
+async fn column_types(client: &impl GenericClient, table: &str) -> Result<HashMap<String, String>> {
+    let rows = client
+        .query(template!("columns"), &[&table_ident(table)?])
+        .await?;
+    if rows.is_empty() {
+        return Err(Error::Schema(format!("table {table} does not exist")));
+    }
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+fn type_of<'a>(types: &'a HashMap<String, String>, table: &str, col: &str) -> Result<&'a str> {
+    types
+        .get(col)
+        .map(String::as_str)
+        .ok_or_else(|| Error::Schema(format!("{table} has no column {col}")))
+}
+
+/// Replaces each `{name}` of `template` with its value, in one pass (values are not scanned).
+fn render(template: &str, vars: &[(&str, &str)]) -> Result<String> {
+    let mut out = String::with_capacity(template.len() * 2);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| Error::Config("unclosed placeholder in an SQL template".into()))?;
+        let name = &after[..close];
+        let value = vars
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| Error::Config(format!("SQL template needs {{{name}}}")))?;
+        out.push_str(value);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn with<'a>(base: &[(&'a str, &'a str)], extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    base.iter().chain(extra).copied().collect()
+}
+
+fn list(cols: &[String], f: impl Fn(&str) -> String, sep: &str) -> String {
+    cols.iter().map(|c| f(c)).collect::<Vec<_>>().join(sep)
+}
+
+impl DimensionSql {
+    /// Checks the specification against the database and renders every statement.
+    pub async fn prepare(client: &impl GenericClient, spec: &DimensionSpec) -> Result<Self> {
+        let target_types = column_types(client, &spec.target).await?;
+        let source_types = column_types(client, &spec.source.table).await?;
+        let q = |c: &str| column_ident(c);
+        let cols: Vec<String> = spec.columns().map(q).collect::<Result<_>>()?;
+        let mut casts = Vec::with_capacity(cols.len());
+        for c in spec.columns() {
+            let ty = type_of(&target_types, &spec.target, c)?;
+            type_of(&source_types, &spec.source.table, c)?;
+            casts.push(format!("a.\"{c}\"::{ty}"));
+        }
+        let mut source_cols = vec![spec.natural_key.as_str(), spec.effective_time.as_str()];
+        source_cols.push(&spec.source.batch_column);
+        source_cols.extend(spec.delete_flag.as_deref());
+        for c in source_cols {
+            type_of(&source_types, &spec.source.table, c)?;
+        }
+        type_of(&target_types, &spec.target, &spec.surrogate_key)?;
+        let key_type = type_of(&target_types, &spec.target, &spec.natural_key)?.to_owned();
+
+        let target = table_ident(&spec.target)?;
+        let source = table_ident(&spec.source.table)?;
+        let batches = table_ident(&spec.bookkeeping.batches)?;
+        let key = q(&spec.natural_key)?;
+        let sk = q(&spec.surrogate_key)?;
+        let effective = q(&spec.effective_time)?;
+        let batch = q(&spec.source.batch_column)?;
+        let deleted = match &spec.delete_flag {
+            Some(f) => format!("coalesce(s.{}, false)", q(f)?),
+            None => "false".to_owned(),
+        };
+        let s_values = list(&cols, |c| format!("s.{c}::text"), ", ");
+        let d_values = list(&cols, |c| format!("d.{c}::text"), ", ");
+        let value_defs = list(&cols, |c| format!("{c} text"), ",\n    ");
+        let col_list = cols.join(", ");
+        let cols_cast = casts.join(", ");
+        let n2 = spec.type2.len();
+        let type1_cols = &cols[n2..];
+        let type1_casts = &casts[n2..];
+        let base: Vec<(&str, &str)> = vec![
+            ("target", &target),
+            ("source", &source),
+            ("batches", &batches),
+            ("key", &key),
+            ("sk", &sk),
+            ("key_type", &key_type),
+            ("effective", &effective),
+            ("batch", &batch),
+            ("deleted", &deleted),
+            ("cols", &col_list),
+            ("cols_cast", &cols_cast),
+            ("value_defs", &value_defs),
+        ];
+        let r = |t: &str, vars: &[(&str, &str)]| render(t, vars);
+
+        let (mut erasures, mut erase_log, mut erase_versions) = (None, None, None);
+        let mut erase_places = Vec::new();
+        if let (false, Some(log)) = (spec.erase_on_delete.is_empty(), &spec.bookkeeping.erasures) {
+            let log_types = column_types(client, &log.table).await?;
+            for c in [&log.key_column, &log.time_column, &log.batch_column] {
+                type_of(&log_types, &log.table, c)?;
+            }
+            let log_t = table_ident(&log.table)?;
+            let (lk, lt, lb) = (
+                q(&log.key_column)?,
+                q(&log.time_column)?,
+                q(&log.batch_column)?,
+            );
+            let erase: Vec<String> = spec
+                .erase_on_delete
+                .iter()
+                .map(|c| q(c))
+                .collect::<Result<_>>()?;
+            let erase_null = list(&erase, |c| format!("{c} = NULL"), ", ");
+            let erase_needed = list(&erase, |c| format!("d.{c} IS NOT NULL"), " OR ");
+            let log_vars = with(
+                &base,
+                &[
+                    ("log", &log_t),
+                    ("log_key", &lk),
+                    ("log_time", &lt),
+                    ("log_batch", &lb),
+                    ("erase_null", &erase_null),
+                    ("erase_needed", &erase_needed),
+                ],
+            );
+            erasures = Some(r(template!("erasures"), &log_vars)?);
+            erase_log = Some(r(template!("erase_log"), &log_vars)?);
+            erase_versions = Some(r(template!("erase_versions"), &log_vars)?);
+            for place in &spec.erase_in {
+                erase_places.push(Self::place(client, spec, place, &with(&base, &[])).await?);
+            }
+        }
+
+        // A type-1 rewrite never writes erased columns into versions of an erased life.
+        let guard = match (&spec.bookkeeping.erasures, spec.erase_on_delete.is_empty()) {
+            (Some(log), false) => Some(format!(
+                "(SELECT max(e.{}) FROM {} AS e WHERE e.{} = d.{key})",
+                q(&log.time_column)?,
+                table_ident(&log.table)?,
+                q(&log.key_column)?
+            )),
+            _ => None,
+        };
+        let type1 = if type1_cols.is_empty() {
+            None
+        } else {
+            let values: Vec<String> = spec
+                .type1
+                .iter()
+                .zip(type1_casts)
+                .map(|(c, cast)| match &guard {
+                    Some(g) if spec.erase_on_delete.contains(c) => {
+                        format!("CASE WHEN d.valid_from < {g} THEN NULL ELSE {cast} END")
+                    }
+                    _ => cast.clone(),
+                })
+                .collect();
+            let set = type1_cols
+                .iter()
+                .zip(&values)
+                .map(|(c, v)| format!("{c} = {v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let differs = type1_cols
+                .iter()
+                .zip(&values)
+                .map(|(c, v)| format!("d.{c} IS DISTINCT FROM {v}"))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            Some(r(
+                template!("type1"),
+                &with(&base, &[("type1_set", &set), ("type1_differs", &differs)]),
+            )?)
+        };
+
+        Ok(Self {
+            source_rows: r(
+                template!("source_rows"),
+                &with(&base, &[("values", &s_values)]),
+            )?,
+            latest_before: r(
+                template!("latest_before"),
+                &with(&base, &[("values", &s_values)]),
+            )?,
+            current_state: r(
+                template!("current_state"),
+                &with(&base, &[("values", &d_values)]),
+            )?,
+            erasures,
+            actions_table: r(template!("actions_table"), &base)?,
+            actions_copy: r(template!("actions_copy"), &base)?,
+            close: r(template!("close"), &base)?,
+            type1,
+            insert: r(template!("insert"), &base)?,
+            erase_log,
+            erase_versions,
+            erase_places,
+            batch_merged: r(template!("batch_merged"), &base)?,
+            batch_record: r(template!("batch_record"), &base)?,
+            rebuild_keys: r(template!("rebuild_keys"), &base)?,
+            rebuild_delete: r(template!("rebuild_delete"), &base)?,
+            rebuild_reopen: r(template!("rebuild_reopen"), &base)?,
+            rebuild_audit: r(template!("rebuild_audit"), &base)?,
+            rebuild_forget: r(template!("rebuild_forget"), &base)?,
+            rebuild_batches: r(template!("rebuild_batches"), &base)?,
+            lock: template!("lock"),
+        })
+    }
+
+    async fn place(
+        client: &impl GenericClient,
+        spec: &DimensionSpec,
+        place: &crate::ErasePlace,
+        base: &[(&str, &str)],
+    ) -> Result<String> {
+        let types = column_types(client, &place.table).await?;
+        let mut sets = Vec::new();
+        let mut needed = Vec::new();
+        for c in &place.null_columns {
+            type_of(&types, &place.table, c)?;
+            let c = column_ident(c)?;
+            sets.push(format!("{c} = NULL"));
+            needed.push(format!("p.{c} IS NOT NULL"));
+        }
+        for c in &place.empty_columns {
+            type_of(&types, &place.table, c)?;
+            let c = column_ident(c)?;
+            // substring(x FOR 0) is the empty value of x's own type (text or bytea).
+            sets.push(format!("{c} = substring(p.{c} FROM 1 FOR 0)"));
+            needed.push(format!("length(p.{c}) > 0"));
+        }
+        if let Some(j) = &place.json_column {
+            type_of(&types, &place.table, j)?;
+            let j = column_ident(j)?;
+            let mut expr = format!("p.{j}");
+            for field in &spec.erase_on_delete {
+                // create_missing = false: only fields present are nulled.
+                expr = format!("jsonb_set({expr}, '{{{field}}}', 'null', false)");
+            }
+            needed.push(format!("p.{j} IS DISTINCT FROM {expr}"));
+            sets.push(format!("{j} = {expr}"));
+        }
+        for c in [&place.key_column, &place.batch_column] {
+            type_of(&types, &place.table, c)?;
+        }
+        if sets.is_empty() {
+            return Err(Error::Config(format!(
+                "erase_in {}: nothing to erase",
+                place.table
+            )));
+        }
+        let table = table_ident(&place.table)?;
+        let pk = column_ident(&place.key_column)?;
+        let pb = column_ident(&place.batch_column)?;
+        let set = sets.join(", ");
+        let need = needed.join(" OR ");
+        let mut vars = base.to_vec();
+        vars.extend([
+            ("table", table.as_str()),
+            ("place_key", pk.as_str()),
+            ("place_batch", pb.as_str()),
+            ("place_set", set.as_str()),
+            ("place_needed", need.as_str()),
+        ]);
+        render(template!("erase_place"), &vars)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn render_fills_placeholders_once_and_refuses_unknown_ones() {
+        let out = render("SELECT {a} FROM {b}", &[("a", "'{b}'"), ("b", "t")]).unwrap();
+        assert_eq!(out, "SELECT '{b}' FROM t");
+        let err = render("SELECT {c}", &[]).unwrap_err().to_string();
+        assert_eq!(err, "configuration: SQL template needs {c}");
+    }
+}

@@ -1,0 +1,1 @@
+COPY pg_temp.scd_actions (action, key, sk, effective, row_hash, {cols}) FROM STDIN (FORMAT binary)

@@ -1,0 +1,1 @@
+SELECT fingerprint FROM {batches} WHERE dimension = $1 AND batch_date = $2

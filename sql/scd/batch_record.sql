@@ -1,0 +1,1 @@
+INSERT INTO {batches} (dimension, batch_date, fingerprint, stats) VALUES ($1, $2, $3, $4)
