@@ -9,6 +9,8 @@
 //! - [`migrate`]: applies `sql/migrations/` in order under an advisory lock, recording each in
 //!   `ops.schema_migrations` and refusing a migration whose file changed.
 //! - [`ops`]: the run log (`ops.task_runs`) and the per-(step, day) advisory locks.
+//! - [`transform`]: the transform step (conformance into facts, weekly summary, table stats;
+//!   the marts are views).
 //!
 //! ```no_run
 //! # async fn demo() -> retention_model::Result<()> {
@@ -28,6 +30,7 @@ pub mod landing;
 mod migrate;
 mod money;
 pub mod ops;
+pub mod transform;
 
 pub use db::{DbConfig, SslMode};
 pub use error::{Error, Result};

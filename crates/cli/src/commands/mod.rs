@@ -18,6 +18,7 @@ use crate::{
 };
 
 mod init;
+mod transform;
 
 /// What every command gets: the global flags and the loaded configuration.
 #[derive(Debug)]
@@ -132,7 +133,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<Report, CliError> {
         Command::Load(_) => not_built("load", 4),
         Command::Validate(_) => not_built("validate", 5),
         Command::Scd(_) => not_built("scd", 6),
-        Command::Transform(_) => not_built("transform", 7),
+        Command::Transform(args) => transform::run(ctx, args).await,
         Command::Run(_) => not_built("run", 7),
         Command::Demo(_) => not_built("demo", 7),
     }

@@ -1,0 +1,143 @@
+//! The transform step: conform a batch day's staged events into `dw.fact_user_events`,
+//! quarantine what fails a rule, recompute the weekly summary of every (user, week) the day
+//! touches, and record table statistics. The marts are plain views over `dw` (migration
+//! `0041_marts.sql`), so they are current as soon as the transaction commits.
+//!
+//! ```text
+//! staging.events (batch D) ──► rules 1..5 (METRICS.md) ──┬─► quarantine.rejected_rows (stage 'transform')
+//!                                                        └─► dw.fact_user_events (point-in-time user_sk/product_sk)
+//!                                                              └─► dw.fact_user_weekly_summary ──► marts.* (views)
+//! ```
+//!
+//! Everything for day D runs in one transaction under the advisory lock of
+//! `("transform", D)`; a re-run replaces exactly batch D's facts and transform rejects with
+//! identical content, whatever days ran after it. The SQL is in `sql/transform/day.sql`.
+//!
+//! ```no_run
+//! # async fn demo(client: &mut tokio_postgres::Client) -> retention_model::Result<()> {
+//! let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default();
+//! let stats = retention_model::transform::run_day(client, day).await?;
+//! println!("{} facts, {} rejected", stats.facts_inserted, stats.rows_rejected());
+//! retention_model::transform::record_table_stats(client, None, Some(day)).await?;
+//! # Ok(()) }
+//! ```
+
+use std::{collections::BTreeMap, time::Instant};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use tokio_postgres::{Client, GenericClient, types::ToSql};
+
+use crate::{
+    Result,
+    ops::{RowCounts, lock_step_xact},
+};
+
+mod statements;
+
+use statements::Statement;
+
+/// The step's name in `ops.task_runs` and in its advisory lock.
+pub const STEP: &str = "transform";
+
+/// The marts, in the order a reader meets them.
+pub const MARTS: [&str; 6] = [
+    "marts.engagement_daily",
+    "marts.retention_cohorts",
+    "marts.funnel_daily",
+    "marts.sales_weekly",
+    "marts.sales_monthly",
+    "marts.product_popularity_weekly",
+];
+
+const DAY_SQL: &str = include_str!("../../../../sql/transform/day.sql");
+
+/// What the transform of one day did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TransformStats {
+    /// The batch day.
+    pub date: Option<NaiveDate>,
+    /// Staged event rows of the batch.
+    pub rows_staged: u64,
+    /// Rows inserted into `dw.fact_user_events`.
+    pub facts_inserted: u64,
+    /// Rows quarantined, by reason code.
+    pub rejected: BTreeMap<String, u64>,
+    /// Facts of this batch replaced (non-zero on a re-run).
+    pub facts_replaced: u64,
+    /// (user, week) rows of `dw.fact_user_weekly_summary` recomputed.
+    pub weeks_recomputed: u64,
+    /// Wall time of the transaction, in milliseconds.
+    pub duration_ms: u64,
+}
+
+impl TransformStats {
+    /// Rows quarantined in total.
+    pub fn rows_rejected(&self) -> u64 {
+        self.rejected.values().sum()
+    }
+
+    /// The counts `ops.task_runs` records: staged in, facts out, quarantined.
+    pub fn counts(&self) -> RowCounts {
+        RowCounts {
+            rows_in: self.rows_staged,
+            rows_out: self.facts_inserted,
+            rows_rejected: self.rows_rejected(),
+        }
+    }
+}
+
+/// Transforms batch day `date` in one transaction (see the module docs); returns its figures.
+pub async fn run_day(client: &mut Client, date: NaiveDate) -> Result<TransformStats> {
+    let started = Instant::now();
+    let tx = client.transaction().await?;
+    lock_step_xact(&tx, STEP, Some(date)).await?;
+    let mut stats = TransformStats {
+        date: Some(date),
+        ..TransformStats::default()
+    };
+    for Statement { name, sql, bound } in statements::parse(DAY_SQL) {
+        let params: &[&(dyn ToSql + Sync)] = if bound { &[&date] } else { &[] };
+        if name == "counts" {
+            let row = tx.query_one(sql, params).await?;
+            stats.rows_staged = to_u64(row.get("staged"));
+            stats.facts_inserted = to_u64(row.get("facts"));
+            stats.weeks_recomputed = to_u64(row.get("weeks"));
+            let rejected: serde_json::Value = row.get("rejected");
+            if let serde_json::Value::Object(map) = rejected {
+                for (reason, n) in map {
+                    stats.rejected.insert(reason, n.as_u64().unwrap_or(0));
+                }
+            }
+        } else {
+            let n = tx.execute(sql, params).await?;
+            if name == "delete_facts" {
+                stats.facts_replaced = n;
+            }
+            tracing::debug!(statement = name, rows = n, "transform {date}");
+        }
+    }
+    tx.commit().await?;
+    stats.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(stats)
+}
+
+/// Appends to `ops.table_stats` the row count of every `staging`, `quarantine`, `dw` and
+/// `marts` table with its change since the previous measurement; returns how many tables.
+pub async fn record_table_stats(
+    client: &impl GenericClient,
+    run_id: Option<i64>,
+    date: Option<NaiveDate>,
+) -> Result<u64> {
+    let row = client
+        .query_one("SELECT ops.record_table_stats($1, $2)", &[&run_id, &date])
+        .await?;
+    Ok(u64::try_from(row.get::<_, i32>(0)).unwrap_or(0))
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

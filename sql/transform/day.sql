@@ -1,0 +1,159 @@
+-- The transform step for one batch day ($1): conformance of staging.events into
+-- dw.fact_user_events and quarantine, then the weekly summary of every (user, week) the day
+-- touches. Run in one transaction, statement by statement (each starts with a `-- @name`
+-- line); re-running a day replaces exactly that batch's facts and transform rejects.
+
+-- @touched_before
+-- (user, week) pairs the batch's previous facts touched: their summaries must be recomputed
+-- even if this run no longer produces those facts.
+CREATE TEMP TABLE t_touched ON COMMIT DROP AS
+SELECT DISTINCT user_id, date_trunc('week', event_date)::date AS week_start
+FROM dw.fact_user_events
+WHERE batch_date = $1::date;
+
+-- @delete_facts
+DELETE FROM dw.fact_user_events WHERE batch_date = $1::date;
+
+-- @delete_rejects
+DELETE FROM quarantine.rejected_rows WHERE batch_date = $1::date AND stage = 'transform';
+
+-- @partitions
+SELECT dw.ensure_fact_partitions($1::date - 7, $1::date);
+
+-- @staged
+CREATE TEMP TABLE t_conform ON COMMIT DROP AS
+SELECT s.*, dw.normalize_event_type(s.event_type) AS conformed_type,
+       NULL::text AS reason, NULL::text AS detail
+FROM staging.events s
+WHERE s.batch_date = $1::date;
+
+-- @unknown_event_type
+UPDATE t_conform SET reason = 'unknown_event_type',
+       detail = format('event_type %s is not one of the eight canonical types', coalesce(quote_literal(event_type), 'NULL'))
+WHERE conformed_type IS NULL;
+
+-- @missing_event_id
+UPDATE t_conform SET reason = 'missing_event_id', detail = 'event_id is empty'
+WHERE reason IS NULL AND (event_id IS NULL OR event_id = '');
+
+-- @missing_user_id
+UPDATE t_conform SET reason = 'missing_user_id', detail = 'user_id is empty'
+WHERE reason IS NULL AND user_id IS NULL;
+
+-- @unknown_user
+-- Only versions of batches up to this day count, so a re-run after later days decides alike.
+UPDATE t_conform t SET reason = 'unknown_user', detail = format('user_id %s has no dim_user version', t.user_id)
+WHERE t.reason IS NULL
+  AND NOT EXISTS (SELECT 1 FROM dw.dim_user u WHERE u.user_id = t.user_id AND u.batch_date <= $1::date);
+
+-- @unknown_product
+UPDATE t_conform t SET reason = 'unknown_product', detail = format('product_id %s has no dim_product version', t.product_id)
+WHERE t.reason IS NULL AND t.product_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM dw.dim_product p WHERE p.product_id = t.product_id AND p.batch_date <= $1::date);
+
+-- @timestamp_out_of_range
+UPDATE t_conform SET reason = 'timestamp_out_of_range',
+       detail = CASE WHEN event_ts IS NULL THEN 'event_ts is empty'
+                     ELSE format('event_ts %s is outside [%s, %s) UTC', event_ts AT TIME ZONE 'UTC', $1::date - 7, $1::date + 1) END
+WHERE reason IS NULL
+  AND (event_ts IS NULL
+       OR event_ts >= ($1::date + 1)::timestamp AT TIME ZONE 'UTC'
+       OR event_ts < ($1::date - 7)::timestamp AT TIME ZONE 'UTC');
+
+-- @invalid_purchase
+UPDATE t_conform SET reason = 'invalid_purchase',
+       detail = format('purchase needs quantity in 1..100 (got %s), unit_price > 0 (got %s) and an order_id (got %s)',
+                       coalesce(quantity::text, 'NULL'), coalesce(unit_price::text, 'NULL'), coalesce(quote_literal(order_id), 'NULL'))
+WHERE reason IS NULL AND conformed_type = 'purchase'
+  AND NOT coalesce(quantity BETWEEN 1 AND 100 AND unit_price > 0 AND order_id <> '', false);
+
+-- @duplicate_in_batch
+UPDATE t_conform t SET reason = 'duplicate_event', detail = format('event_id already on line %s of this batch', d.first_line)
+FROM (
+    SELECT source_line, first_value(source_line) OVER (PARTITION BY event_id ORDER BY source_line) AS first_line
+    FROM t_conform WHERE reason IS NULL
+) d
+WHERE t.source_line = d.source_line AND d.source_line <> d.first_line;
+
+-- @duplicate_of_earlier_batch
+-- Strictly earlier batches: this batch's own previous facts were deleted above anyway.
+UPDATE t_conform t SET reason = 'duplicate_event', detail = format('event_id accepted in batch %s', f.batch_date)
+FROM dw.fact_user_events f
+WHERE t.reason IS NULL AND f.event_id = t.event_id AND f.batch_date < $1::date;
+
+-- @quarantine
+INSERT INTO quarantine.rejected_rows (batch_date, stage, source_file, source_line, reason, detail, row_json, user_id)
+SELECT $1::date, 'transform', 'events.csv', t.source_line, t.reason, t.detail,
+       to_jsonb(t) - 'conformed_type' - 'reason' - 'detail', t.user_id
+FROM t_conform t
+WHERE t.reason IS NOT NULL;
+
+-- @facts
+-- Point in time: the version with the latest valid_from at or before event_ts (the one valid
+-- then, or the last closed one after a deletion); before the first version, the first.
+INSERT INTO dw.fact_user_events (event_id, event_date, date_key, batch_date, event_ts, user_id, user_sk,
+                                 product_id, product_sk, session_id, event_type, page_url, quantity,
+                                 unit_price, order_id, device, country, source_line)
+SELECT t.event_id, d.event_date, to_char(d.event_date, 'YYYYMMDD')::integer, $1::date, t.event_ts,
+       t.user_id, u.user_sk, t.product_id, p.product_sk, t.session_id, t.conformed_type, t.page_url,
+       t.quantity, t.unit_price, t.order_id, t.device, t.country, t.source_line
+FROM t_conform t
+CROSS JOIN LATERAL (SELECT (t.event_ts AT TIME ZONE 'UTC')::date AS event_date) d
+CROSS JOIN LATERAL (
+    SELECT v.user_sk FROM dw.dim_user v
+    WHERE v.user_id = t.user_id AND v.batch_date <= $1::date
+    ORDER BY v.valid_from <= t.event_ts DESC,
+             CASE WHEN v.valid_from <= t.event_ts THEN v.valid_from END DESC,
+             v.valid_from
+    LIMIT 1
+) u
+LEFT JOIN LATERAL (
+    SELECT v.product_sk FROM dw.dim_product v
+    WHERE v.product_id = t.product_id AND v.batch_date <= $1::date
+    ORDER BY v.valid_from <= t.event_ts DESC,
+             CASE WHEN v.valid_from <= t.event_ts THEN v.valid_from END DESC,
+             v.valid_from
+    LIMIT 1
+) p ON true
+WHERE t.reason IS NULL;
+
+-- @touched_after
+INSERT INTO t_touched
+SELECT DISTINCT user_id, date_trunc('week', (event_ts AT TIME ZONE 'UTC')::date)::date
+FROM t_conform
+WHERE reason IS NULL;
+
+-- @delete_summaries
+DELETE FROM dw.fact_user_weekly_summary s
+USING (SELECT DISTINCT user_id, week_start FROM t_touched) k
+WHERE s.user_id = k.user_id AND s.week_start = k.week_start;
+
+-- @summaries
+-- user_sk: the version of the user's last event of the week, so the row depends on the facts
+-- alone and a re-run of any day recomputes it identically.
+INSERT INTO dw.fact_user_weekly_summary (user_id, week_start, user_sk, daily_events, total_events,
+                                         active_days, purchases, revenue)
+SELECT k.user_id, k.week_start,
+       (array_agg(f.user_sk ORDER BY f.event_ts DESC, f.event_id DESC))[1],
+       ARRAY[count(*) FILTER (WHERE f.event_date = k.week_start),
+             count(*) FILTER (WHERE f.event_date = k.week_start + 1),
+             count(*) FILTER (WHERE f.event_date = k.week_start + 2),
+             count(*) FILTER (WHERE f.event_date = k.week_start + 3),
+             count(*) FILTER (WHERE f.event_date = k.week_start + 4),
+             count(*) FILTER (WHERE f.event_date = k.week_start + 5),
+             count(*) FILTER (WHERE f.event_date = k.week_start + 6)]::integer[],
+       count(*),
+       count(DISTINCT f.event_date),
+       count(*) FILTER (WHERE f.event_type = 'purchase'),
+       coalesce(sum(f.quantity * f.unit_price) FILTER (WHERE f.event_type = 'purchase'), 0)
+FROM (SELECT DISTINCT user_id, week_start FROM t_touched) k
+JOIN dw.fact_user_events f
+  ON f.user_id = k.user_id AND f.event_date >= k.week_start AND f.event_date < k.week_start + 7
+GROUP BY k.user_id, k.week_start;
+
+-- @counts
+SELECT (SELECT count(*) FROM t_conform)                                        AS staged,
+       (SELECT count(*) FROM t_conform WHERE reason IS NULL)                   AS facts,
+       (SELECT count(*) FROM (SELECT DISTINCT user_id, week_start FROM t_touched) k) AS weeks,
+       coalesce((SELECT jsonb_object_agg(reason, n) FROM (
+           SELECT reason, count(*) AS n FROM t_conform WHERE reason IS NOT NULL GROUP BY reason) r), '{}') AS rejected;
