@@ -43,6 +43,8 @@ if [[ -z ${RETENTION_BIN:-} || ! -x ${RETENTION_BIN} ]]; then
     echo "airflow tests: no retention binary; build it (cargo build --release -p retention-cli) or set RETENTION_BIN" >&2
     exit 2
 fi
+# Absolute: the tests run from airflow/.
+RETENTION_BIN=$(cd "$(dirname "$RETENTION_BIN")" && pwd)/$(basename "$RETENTION_BIN")
 export RETENTION_BIN
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 echo "airflow tests: binary $RETENTION_BIN, server ${DATABASE_URL%%\?*}"
