@@ -18,6 +18,7 @@ use crate::{
 };
 
 mod init;
+mod load;
 mod transform;
 
 /// What every command gets: the global flags and the loaded configuration.
@@ -130,7 +131,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<Report, CliError> {
     match command {
         Command::Init(args) => init::run(ctx, args).await,
         Command::Generate(_) => not_built("generate", 3),
-        Command::Load(_) => not_built("load", 4),
+        Command::Load(args) => load::run(ctx, args).await,
         Command::Validate(_) => not_built("validate", 5),
         Command::Scd(_) => not_built("scd", 6),
         Command::Transform(args) => transform::run(ctx, args).await,
