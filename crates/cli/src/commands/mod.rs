@@ -19,6 +19,7 @@ use crate::{
 
 mod init;
 mod load;
+mod scd;
 mod transform;
 
 /// What every command gets: the global flags and the loaded configuration.
@@ -133,7 +134,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<Report, CliError> {
         Command::Generate(_) => not_built("generate", 3),
         Command::Load(args) => load::run(ctx, args).await,
         Command::Validate(_) => not_built("validate", 5),
-        Command::Scd(_) => not_built("scd", 6),
+        Command::Scd(args) => scd::run(ctx, args).await,
         Command::Transform(args) => transform::run(ctx, args).await,
         Command::Run(_) => not_built("run", 7),
         Command::Demo(_) => not_built("demo", 7),
