@@ -21,6 +21,7 @@ mod init;
 mod load;
 mod scd;
 mod transform;
+mod validate;
 
 /// What every command gets: the global flags and the loaded configuration.
 #[derive(Debug)]
@@ -133,7 +134,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<Report, CliError> {
         Command::Init(args) => init::run(ctx, args).await,
         Command::Generate(_) => not_built("generate", 3),
         Command::Load(args) => load::run(ctx, args).await,
-        Command::Validate(_) => not_built("validate", 5),
+        Command::Validate(args) => validate::run(ctx, args).await,
         Command::Scd(args) => scd::run(ctx, args).await,
         Command::Transform(args) => transform::run(ctx, args).await,
         Command::Run(_) => not_built("run", 7),

@@ -1,0 +1,159 @@
+//! `retention validate` as Airflow runs it: the gate's exit codes, the stderr summary, the
+//! result file and the rows in `ops.validation_results`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Output};
+
+use retention_testing::TestDb;
+use serde_json::Value;
+
+const EVENTS_SUITE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../config/expectations/staging_events.yaml"
+);
+
+fn retention(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_retention"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn last_json_line(out: &Output) -> Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
+}
+
+/// 1,000 events on 2026-03-10: 10 duplicated (20 non-unique rows), 5 missing user ids.
+async fn day(db: &TestDb) -> tokio_postgres::Client {
+    let client = db.client().await;
+    client
+        .batch_execute(
+            "CREATE TABLE staging.events_20260310 PARTITION OF staging.events FOR VALUES IN ('2026-03-10');
+             INSERT INTO staging.events (batch_date, source_line, event_id, event_ts, user_id, session_id, event_type)
+             SELECT '2026-03-10', i + 1, 'e' || i, timestamptz '2026-03-10 00:00+00' + i * interval '1 minute',
+                    CASE WHEN i < 5 THEN NULL ELSE i END, 's' || i, 'page_view'
+             FROM generate_series(0, 989) AS i;
+             INSERT INTO staging.events SELECT * FROM staging.events WHERE source_line BETWEEN 101 AND 110;",
+        )
+        .await
+        .unwrap();
+    client
+}
+
+#[tokio::test]
+async fn a_normal_day_passes_the_gate_and_a_broken_feed_exits_3_naming_the_failure() {
+    let db = TestDb::migrated().await;
+    let client = day(&db).await;
+    let url = db.url();
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results.json");
+    let results_arg = results.to_str().unwrap();
+    let args = [
+        "validate",
+        "--date",
+        "2026-03-10",
+        "--database-url",
+        &url,
+        "--suite",
+        EVENTS_SUITE,
+        "--results-out",
+        results_arg,
+    ];
+
+    let out = retention(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = last_json_line(&out);
+    assert_eq!(
+        (
+            line["status"].as_str(),
+            line["rows_in"].as_u64(),
+            line["evaluated"].as_u64(),
+            line["failed_warning"].as_u64()
+        ),
+        (Some("ok"), Some(1000), Some(17), Some(2))
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("[warning] staging_events.expect_column_values_to_be_unique event_id: 20 unexpected (2.000%)"), "{stderr}");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    assert_eq!(
+        (
+            file["success"].as_bool(),
+            file["meta"]["gate_passed"].as_bool()
+        ),
+        (Some(false), Some(true))
+    );
+    assert_eq!(file["results"].as_array().unwrap().len(), 17);
+
+    client
+        .execute(
+            "UPDATE staging.events SET user_id = NULL WHERE source_line % 5 = 0",
+            &[],
+        )
+        .await
+        .unwrap();
+    let out = retention(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(last_json_line(&out)["status"], "quality_failed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr
+            .contains("quality gate failed for 2026-03-10: 1 critical expectation(s) did not hold"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[critical] staging_events.expect_column_values_to_not_be_null user_id: 204 unexpected (20.400%); e.g. [null, null, null, null, null]"), "{stderr}");
+
+    let runs = client
+        .query(
+            "SELECT r.status, count(v.*) FILTER (WHERE NOT v.success AND v.severity = 'critical')
+             FROM ops.task_runs r JOIN ops.validation_results v USING (run_id)
+             WHERE r.step = 'validate' GROUP BY r.run_id, r.status ORDER BY r.run_id",
+            &[],
+        )
+        .await
+        .unwrap();
+    let runs: Vec<(String, i64)> = runs.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(
+        runs,
+        [("ok".to_owned(), 0), ("quality_failed".to_owned(), 1)]
+    );
+}
+
+#[tokio::test]
+async fn a_suite_naming_a_column_that_does_not_exist_is_a_usage_error() {
+    let db = TestDb::migrated().await;
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("bad.yaml");
+    std::fs::write(
+        &suite,
+        "name: bad\ntable: staging.events\nbatch: {column: batch_date}\nexpectations:\n  - {type: expect_column_values_to_not_be_null, kwargs: {column: 'x; DROP TABLE y'}}\n",
+    )
+    .unwrap();
+    let out = retention(&[
+        "validate",
+        "--date",
+        "2026-03-10",
+        "--database-url",
+        &db.url(),
+        "--suite",
+        suite.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("suite {}, expectation #1 (expect_column_values_to_not_be_null): column `x; DROP TABLE y` does not exist in staging.events", suite.display())),
+        "{stderr}"
+    );
+}
