@@ -51,6 +51,16 @@ pub const MARTS: [&str; 6] = [
 ];
 
 const DAY_SQL: &str = include_str!("../../../../sql/transform/day.sql");
+const KPIS_SQL: &str = include_str!("../../../../sql/transform/kpis.sql");
+
+/// Small readable cuts of the marts, as (title, query) pairs whose columns are all text: what
+/// `retention demo` prints.
+pub fn kpi_queries() -> Vec<(&'static str, &'static str)> {
+    statements::parse(KPIS_SQL)
+        .into_iter()
+        .map(|s| (s.name, s.sql))
+        .collect()
+}
 
 /// What the transform of one day did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -1164,4 +1164,12 @@ async fn the_marts_follow_the_metric_definitions_exactly() {
             (day("2026-01-05"), 0, 2, 1, 0.5),
         ]
     );
+
+    // The demo's KPI cuts run on these marts and each shows something.
+    let kpis = kpi_queries();
+    assert_eq!(kpis.len(), 5);
+    for (title, sql) in kpis {
+        let rows = c.query(sql, &[]).await.unwrap();
+        assert!(!rows.is_empty(), "{title} is empty");
+    }
 }
