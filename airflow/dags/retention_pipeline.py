@@ -55,6 +55,8 @@ with DAG(
         "retry_delay": timedelta(seconds=30),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=10),
+        # A day takes seconds at the default scale; a hung step must not block the schedule.
+        "execution_timeout": timedelta(hours=2),
         "on_failure_callback": alert_on_failure,
     },
     tags=["retention", SETTINGS.runner],

@@ -139,15 +139,14 @@ def run(cmd: list[str], env: dict[str, str], timeout: int = 600, check: bool = F
 
 def local_env(home: Path, db: FreshDatabase, data_dir: Path, **extra: str) -> dict[str, str]:
     """Environment of an `airflow dags test` with the local runner on ``db``."""
-    return airflow_env(
-        home,
-        RETENTION_RUNNER="local",
-        RETENTION_BIN=str(retention_bin()),
-        RETENTION_DATA_DIR=str(data_dir),
-        RETENTION_RETRIES="0",
-        AIRFLOW_CONN_RETENTION_POSTGRES=db.url_with_password(),
-        **extra,
-    )
+    settings = {
+        "RETENTION_RUNNER": "local",
+        "RETENTION_BIN": str(retention_bin()),
+        "RETENTION_DATA_DIR": str(data_dir),
+        "RETENTION_RETRIES": "0",
+        "AIRFLOW_CONN_RETENTION_POSTGRES": db.url_with_password(),
+    }
+    return airflow_env(home, **{**settings, **extra})
 
 
 def dags_test(day: str, env: dict[str, str], timeout: int = 600):

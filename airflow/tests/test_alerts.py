@@ -57,13 +57,14 @@ def record_validation(db, day: str, rows: list[tuple]) -> None:
         "VALUES ('validate', %s, 'quality_failed', clock_timestamp()) RETURNING run_id",
         (day,),
     )[0]
-    for suite, table, kind, column, kwargs, severity, success, unexpected, percent in rows:
+    for suite, table, kind, column, kwargs, severity, success, unexpected, percent, *observed in rows:
         db.query(
             "INSERT INTO ops.validation_results (run_id, batch_date, suite, table_name, "
             "expectation_type, column_name, kwargs, severity, success, unexpected_count, "
-            "unexpected_percent, result) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '{}') "
-            "RETURNING result_id",
-            (run_id, day, suite, table, kind, column, json.dumps(kwargs), severity, success, unexpected, percent),
+            "unexpected_percent, observed_value, result) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '{}') RETURNING result_id",
+            (run_id, day, suite, table, kind, column, json.dumps(kwargs), severity, success, unexpected, percent,
+             json.dumps(observed[0]) if observed else None),
         )
 
 
@@ -79,6 +80,7 @@ def test_alert_names_the_failing_expectations_of_the_latest_validation_and_posts
         ("staging_events", "staging.events", "expect_column_values_to_not_be_null", "user_id", {"column": "user_id"}, "critical", False, 12, 1.5),
         ("staging_events", "staging.events", "expect_column_values_to_be_in_set", "device", {"column": "device", "value_set": ["web"]}, "warning", False, 3, 0.375),
         ("staging_users", "staging.users", "expect_column_values_to_not_be_null", "user_id", {"column": "user_id"}, "critical", True, 0, 0.0),
+        ("staging_users", "staging.users", "expect_table_row_count_to_be_between", None, {"max_value": 10}, "critical", False, None, None, 850),
     ])
     # Another day's failure is not this day's.
     record_validation(fresh_db, "2026-01-03", [
@@ -96,9 +98,14 @@ def test_alert_names_the_failing_expectations_of_the_latest_validation_and_posts
 
     expected = [
         {"suite": "staging_events", "table_name": "staging.events", "expectation_type": "expect_column_values_to_not_be_null",
-         "column_name": "user_id", "kwargs": {"column": "user_id"}, "severity": "critical", "unexpected_count": 12, "unexpected_percent": 1.5},
+         "column_name": "user_id", "kwargs": {"column": "user_id"}, "severity": "critical", "unexpected_count": 12, "unexpected_percent": 1.5,
+         "observed_value": None},
+        {"suite": "staging_users", "table_name": "staging.users", "expectation_type": "expect_table_row_count_to_be_between",
+         "column_name": None, "kwargs": {"max_value": 10}, "severity": "critical", "unexpected_count": None, "unexpected_percent": None,
+         "observed_value": 850},
         {"suite": "staging_events", "table_name": "staging.events", "expectation_type": "expect_column_values_to_be_in_set",
-         "column_name": "device", "kwargs": {"column": "device", "value_set": ["web"]}, "severity": "warning", "unexpected_count": 3, "unexpected_percent": 0.375},
+         "column_name": "device", "kwargs": {"column": "device", "value_set": ["web"]}, "severity": "warning", "unexpected_count": 3, "unexpected_percent": 0.375,
+         "observed_value": None},
     ]
     assert webhook.bodies == [{
         "alert": "retention_pipeline task failed",
@@ -113,8 +120,9 @@ def test_alert_names_the_failing_expectations_of_the_latest_validation_and_posts
     message = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
     assert message == (
         "RETENTION ALERT: retention_pipeline 2026-01-02: task validate failed: " + context["exception"] + "\n"
-        "2 failing expectation(s):\n"
+        "3 failing expectation(s):\n"
         "  - [critical] staging_events staging.events expect_column_values_to_not_be_null(user_id): 12 unexpected (1.50%)\n"
+        "  - [critical] staging_users staging.users expect_table_row_count_to_be_between: observed 850\n"
         "  - [warning] staging_events staging.events expect_column_values_to_be_in_set(device): 3 unexpected (0.38%)"
     )
     assert support.PASSWORD not in json.dumps(webhook.bodies) + message

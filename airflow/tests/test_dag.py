@@ -156,4 +156,5 @@ def test_runtime_failures_retry_with_exponential_backoff(monkeypatch):
         assert task.retries == 2
         assert task.retry_exponential_backoff
         assert task.retry_delay == timedelta(seconds=30)
+        assert task.execution_timeout == timedelta(hours=2)
         assert task.on_failure_callback

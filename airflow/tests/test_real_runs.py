@@ -134,6 +134,8 @@ def test_a_failing_quality_gate_fails_the_run_skips_transform_and_alerts(fresh_d
     assert [(e["suite"], e["expectation_type"], e["severity"]) for e in alert["failing_expectations"]] == [
         ("must_fail", "expect_table_row_count_to_be_between", "critical")
     ]
+    (staged,) = fresh_db.query("SELECT count(*) FROM staging.events WHERE batch_date = '2026-01-01'")[0]
+    assert alert["failing_expectations"][0]["observed_value"] == staged > 0
     runs = fresh_db.query("SELECT step, status FROM ops.task_runs WHERE step IN ('validate', 'transform')")
     assert runs == [("validate", "quality_failed")]
     assert_no_password_anywhere(home, proc.stdout)

@@ -33,18 +33,23 @@ def failing_expectations(url: str, day: str) -> list[dict[str, Any]]:
         rows = conn.execute(FAILING_SQL, {"day": day}).fetchall()
     for row in rows:
         row["kwargs"] = json.loads(row["kwargs"])
+        row["observed_value"] = json.loads(row["observed_value"]) if row["observed_value"] else None
     return rows
 
 
 def describe(expectation: dict[str, Any]) -> str:
     """One line per failing expectation, e.g.
-    ``[critical] staging.events expect_column_values_to_not_be_null(user_id): 3 unexpected (0.12%)``."""
+    ``[critical] staging_events staging.events expect_column_values_to_not_be_null(user_id): 3 unexpected (0.12%)``
+    or, for a table-level one, ``...: observed 0``."""
     column = f"({expectation['column_name']})" if expectation.get("column_name") else ""
     count = expectation.get("unexpected_count")
     percent = expectation.get("unexpected_percent")
+    observed = expectation.get("observed_value")
     tail = ""
     if count is not None:
         tail = f": {count} unexpected" + (f" ({percent:.2f}%)" if percent is not None else "")
+    elif observed is not None:
+        tail = f": observed {json.dumps(observed)}"
     return (
         f"[{expectation['severity']}] {expectation['suite']} {expectation['table_name']} "
         f"{expectation['expectation_type']}{column}{tail}"

@@ -15,7 +15,8 @@ SELECT r.suite,
        r.kwargs::text AS kwargs,
        r.severity,
        r.unexpected_count,
-       r.unexpected_percent
+       r.unexpected_percent,
+       r.observed_value::text AS observed_value
 FROM ops.validation_results AS r
 CROSS JOIN latest
 WHERE r.batch_date = %(day)s
