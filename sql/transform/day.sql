@@ -14,6 +14,9 @@ WHERE batch_date = $1::date;
 -- @delete_facts
 DELETE FROM dw.fact_user_events WHERE batch_date = $1::date;
 
+-- @delete_event_ids
+DELETE FROM dw.fact_event_ids WHERE batch_date = $1::date;
+
 -- @delete_rejects
 DELETE FROM quarantine.rejected_rows WHERE batch_date = $1::date AND stage = 'transform';
 
@@ -26,6 +29,11 @@ SELECT s.*, dw.normalize_event_type(s.event_type) AS conformed_type,
        NULL::text AS reason, NULL::text AS detail
 FROM staging.events s
 WHERE s.batch_date = $1::date;
+
+-- @analyze_staged
+-- A temporary table has no statistics until analysed: without them the planner would scan
+-- the whole event_id register instead of probing it.
+ANALYZE t_conform;
 
 -- @unknown_event_type
 UPDATE t_conform SET reason = 'unknown_event_type',
@@ -77,9 +85,9 @@ WHERE t.source_line = d.source_line AND d.source_line <> d.first_line;
 
 -- @duplicate_of_earlier_batch
 -- Strictly earlier batches: this batch's own previous facts were deleted above anyway.
-UPDATE t_conform t SET reason = 'duplicate_event', detail = format('event_id accepted in batch %s', f.batch_date)
-FROM dw.fact_user_events f
-WHERE t.reason IS NULL AND f.event_id = t.event_id AND f.batch_date < $1::date;
+UPDATE t_conform t SET reason = 'duplicate_event', detail = format('event_id accepted in batch %s', k.batch_date)
+FROM dw.fact_event_ids k
+WHERE t.reason IS NULL AND k.event_id = t.event_id AND k.batch_date < $1::date;
 
 -- @quarantine
 INSERT INTO quarantine.rejected_rows (batch_date, stage, source_file, source_line, reason, detail, row_json, user_id)
@@ -117,6 +125,12 @@ LEFT JOIN LATERAL (
 ) p ON true
 WHERE t.reason IS NULL;
 
+-- @event_ids
+INSERT INTO dw.fact_event_ids (event_id, batch_date, event_date)
+SELECT event_id, $1::date, (event_ts AT TIME ZONE 'UTC')::date
+FROM t_conform
+WHERE reason IS NULL;
+
 -- @touched_after
 INSERT INTO t_touched
 SELECT DISTINCT user_id, date_trunc('week', (event_ts AT TIME ZONE 'UTC')::date)::date
@@ -149,6 +163,9 @@ SELECT k.user_id, k.week_start,
 FROM (SELECT DISTINCT user_id, week_start FROM t_touched) k
 JOIN dw.fact_user_events f
   ON f.user_id = k.user_id AND f.event_date >= k.week_start AND f.event_date < k.week_start + 7
+-- The overall bounds let the executor skip the monthly partitions no touched week reaches.
+WHERE f.event_date >= (SELECT min(week_start) FROM t_touched)
+  AND f.event_date < (SELECT max(week_start) + 7 FROM t_touched)
 GROUP BY k.user_id, k.week_start;
 
 -- @counts
