@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! set-based:       1 scan  ── count(*) FILTER (WHERE <unexpected_i>) for every row-level i
-//!                  + 1 GROUP BY per uniqueness check
+//!                  + 1 GROUP BY per uniqueness check (count and samples together)
 //!                  + 1 sample query (LIMIT 20) per expectation that found unexpected values
 //! per-expectation: 1 query per expectation (row count, considered, unexpected)
 //! ```
@@ -64,12 +64,16 @@ pub struct CompiledSuite {
     pub scan: Query,
     /// One slot per expectation, in suite order.
     pub slots: Vec<Slot>,
-    /// Per uniqueness check (by expectation index): a query returning its unexpected count.
+    /// Per uniqueness check (by expectation index): one GROUP BY returning its unexpected
+    /// count and up to 20 unexpected values (each duplicated value once per row, as GE lists
+    /// them) as a `jsonb` array, so the set-based strategy needs no sample query for it.
     pub uniqueness: Vec<(usize, Query)>,
-    /// Per expectation: a query returning up to 20 unexpected values as `jsonb`
-    /// (`None` where GE reports no values: not-null gives nulls, row count gives none).
+    /// Per expectation: a query returning up to 20 unexpected values as `jsonb` (`None` for
+    /// not-null, which reports nulls, the row count, which reports none, and uniqueness
+    /// checks, whose values come with their count).
     pub samples: Vec<Option<Query>>,
-    /// Per expectation: one query returning `(row_count, considered, unexpected)`.
+    /// Per expectation: one query returning `(row_count, considered, unexpected)` (and, for
+    /// uniqueness checks, a fourth column with the samples).
     pub per_expectation: Vec<Query>,
 }
 
@@ -185,12 +189,9 @@ pub fn compile(suite: &Suite, schema: &TableSchema) -> Result<CompiledSuite> {
     for (i, c) in checked.iter().enumerate() {
         if c.check.is_uniqueness() {
             let mut b = Builder::new();
-            let fw = from_where(&mut b);
-            let sql = format!(
-                "SELECT coalesce(sum(n), 0)::bigint AS unexpected\nFROM (SELECT count(*) AS n\n      {}\n      GROUP BY {}\n      HAVING count(*) > 1) AS duplicated",
-                c.duplicated_filter(&fw),
-                c.key_list()
-            );
+            let (with, unexpected, samples) = c.duplicated(&mut b, &from_where);
+            let sql =
+                format!("{with}\nSELECT {unexpected} AS unexpected,\n       {samples} AS samples");
             uniqueness.push((i, b.finish(sql)));
         }
         samples.push(c.sample(&from_where));
@@ -479,28 +480,12 @@ impl<'a> Checked<'a> {
     fn sample(&self, from_where: &dyn Fn(&mut Builder) -> String) -> Option<Query> {
         let mut b = Builder::new();
         match self.check {
-            Check::NotNull { .. } | Check::RowCount { .. } => None,
-            Check::Unique { .. } | Check::CompoundUnique { .. } => {
-                let reported = self.reported(&mut b);
-                let fw = from_where(&mut b);
-                let inner_fw = from_where(&mut b);
-                let key = self.key_list();
-                let lhs = if self.cols.len() > 1 {
-                    format!("({key})")
-                } else {
-                    key.clone()
-                };
-                let joiner = if fw.contains("\nWHERE ") {
-                    "\n  AND "
-                } else {
-                    "\nWHERE "
-                };
-                let sql = format!(
-                    "SELECT {reported}\n{fw}{joiner}{lhs} IN (SELECT {key}\n      {}\n      GROUP BY {key}\n      HAVING count(*) > 1)\nLIMIT {PARTIAL_UNEXPECTED_COUNT}",
-                    self.duplicated_filter(&inner_fw)
-                );
-                Some(b.finish(sql))
-            }
+            // Not-null reports nulls, the row count reports nothing, and uniqueness checks
+            // get their values from the same GROUP BY as their count.
+            Check::NotNull { .. }
+            | Check::RowCount { .. }
+            | Check::Unique { .. }
+            | Check::CompoundUnique { .. } => None,
             _ => {
                 let reported = self.reported(&mut b);
                 let fw = from_where(&mut b);
@@ -518,21 +503,42 @@ impl<'a> Checked<'a> {
     }
 
     /// The per-expectation strategy's query: `(row_count, considered, unexpected)`.
+    /// For uniqueness checks: a `WITH duplicated AS (…)` grouping the batch by the key, and
+    /// the expressions of the unexpected count and of up to 20 unexpected values over it.
+    fn duplicated(
+        &self,
+        b: &mut Builder,
+        from_where: &dyn Fn(&mut Builder) -> String,
+    ) -> (String, String, String) {
+        let reported = self.reported(b);
+        let fw = from_where(b);
+        let key = self.key_list();
+        let with = format!(
+            "WITH duplicated AS (\n    SELECT {key}, count(*) AS n\n    {}\n    GROUP BY {key}\n    HAVING count(*) > 1)",
+            self.duplicated_filter(&fw).replace("\n      ", "\n    "),
+        );
+        let unexpected = "(SELECT coalesce(sum(n), 0)::bigint FROM duplicated)".to_owned();
+        let samples = format!(
+            "(SELECT coalesce(jsonb_agg(v), '[]')\n        FROM (SELECT {reported} AS v\n              FROM duplicated CROSS JOIN generate_series(1, n)\n              LIMIT {PARTIAL_UNEXPECTED_COUNT}) AS members)"
+        );
+        (with, unexpected, samples)
+    }
+
+    /// The per-expectation strategy's query: `(row_count, considered, unexpected)`, plus the
+    /// samples for uniqueness checks (which come with the grouping anyway).
     fn single(&self, from_where: &dyn Fn(&mut Builder) -> String) -> Query {
         let mut b = Builder::new();
         let considered = self.considered().unwrap_or_else(|| "count(*)".into());
-        let unexpected = if self.check.is_uniqueness() {
+        if self.check.is_uniqueness() {
+            let (with, unexpected, samples) = self.duplicated(&mut b, from_where);
             let fw = from_where(&mut b);
-            format!(
-                "(SELECT coalesce(sum(n), 0)::bigint\n        FROM (SELECT count(*) AS n\n              {}\n              GROUP BY {}\n              HAVING count(*) > 1) AS duplicated)",
-                self.duplicated_filter(&fw).replace('\n', "\n        "),
-                self.key_list()
-            )
-        } else {
-            match self.unexpected(&mut b) {
-                Some(cond) => format!("count(*) FILTER (WHERE {cond})"),
-                None => "NULL::bigint".into(),
-            }
+            return b.finish(format!(
+                "{with}\nSELECT count(*) AS row_count,\n       {considered} AS considered,\n       {unexpected} AS unexpected,\n       {samples} AS samples\n{fw}"
+            ));
+        }
+        let unexpected = match self.unexpected(&mut b) {
+            Some(cond) => format!("count(*) FILTER (WHERE {cond})"),
+            None => "NULL::bigint".into(),
         };
         let fw = from_where(&mut b);
         b.finish(format!(

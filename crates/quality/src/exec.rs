@@ -74,6 +74,8 @@ async fn validate_suite(
     let n = suite.expectations.len();
     // (row_count, considered, unexpected) per expectation.
     let mut figures: Vec<(i64, Option<i64>, Option<i64>)> = Vec::with_capacity(n);
+    // Unexpected values that came with a uniqueness count (set-based only).
+    let mut presampled: Vec<Option<Vec<Value>>> = vec![None; n];
     let row_count;
     match strategy {
         Strategy::SetBased => {
@@ -91,17 +93,24 @@ async fn validate_suite(
             }
             // Two checks of the same key (a strict warning and a tolerant critical one) share
             // one GROUP BY.
-            let mut done: Vec<(&Query, i64)> = Vec::new();
+            let mut done: Vec<(&Query, i64, Vec<Value>)> = Vec::new();
             for (i, q) in &compiled.uniqueness {
-                let count = match done.iter().find(|(seen, _)| *seen == q) {
-                    Some((_, count)) => *count,
+                let (count, values) = match done.iter().find(|(seen, ..)| *seen == q) {
+                    Some((_, count, values)) => (*count, values.clone()),
                     None => {
                         let row = run_one(client, q, batch, &context("uniqueness")).await?;
-                        let count = row.try_get(0).map_err(Error::db(context("uniqueness")))?;
-                        done.push((q, count));
-                        count
+                        let count: i64 =
+                            row.try_get(0).map_err(Error::db(context("uniqueness")))?;
+                        let values =
+                            match row.try_get(1).map_err(Error::db(context("uniqueness")))? {
+                                Value::Array(values) => values,
+                                _ => Vec::new(),
+                            };
+                        done.push((q, count, values.clone()));
+                        (count, values)
                     }
                 };
+                presampled[*i] = Some(values);
                 figures[*i].2 = Some(count);
             }
         }
@@ -116,6 +125,13 @@ async fn validate_suite(
                 let total = read(0)?.unwrap_or(0);
                 rows = Some(total);
                 figures.push((total, read(1)?, read(2)?));
+                if row.len() > 3 {
+                    if let Value::Array(values) =
+                        row.try_get(3).map_err(Error::db(context("expectation")))?
+                    {
+                        presampled[figures.len() - 1] = Some(values);
+                    }
+                }
             }
             row_count = match rows {
                 Some(r) => r,
@@ -145,6 +161,8 @@ async fn validate_suite(
                 let unexpected = unexpected.unwrap_or(0);
                 let partial_unexpected_list = if unexpected == 0 {
                     Vec::new()
+                } else if let Some(values) = presampled[i].take() {
+                    values
                 } else if let Some(q) = &compiled.samples[i] {
                     match sampled.iter().find(|(seen, _)| *seen == q) {
                         Some((_, values)) => values.clone(),
