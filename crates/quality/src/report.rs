@@ -435,3 +435,37 @@ impl ValidationReport {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_counts_are_by_count_then_value_like_ge() {
+        let list = [
+            json!("b"),
+            json!("a"),
+            json!("b"),
+            json!("c"),
+            json!("a"),
+            json!("z"),
+        ];
+        assert_eq!(
+            partial_counts(&list),
+            json!([{"value": "a", "count": 2}, {"value": "b", "count": 2}, {"value": "c", "count": 1}, {"value": "z", "count": 1}])
+        );
+        let rows = [json!({"c": "x", "d": 1}), json!({"c": "x", "d": 1})];
+        assert_eq!(
+            partial_counts(&rows),
+            json!([{"value": ["x", 1], "count": 2}])
+        );
+    }
+
+    #[test]
+    fn mostly_is_inclusive_and_nothing_considered_passes() {
+        assert!(mostly_holds(100, 5, 0.95));
+        assert!(!mostly_holds(100, 5, 0.951));
+        assert!(mostly_holds(0, 0, 1.0));
+        assert!(!mostly_holds(1, 1, 0.0 + f64::EPSILON));
+    }
+}
