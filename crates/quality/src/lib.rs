@@ -18,7 +18,24 @@
 //! of the denominator; `mostly` is inclusive; uniqueness counts every member of a duplicated
 //! group; an empty batch passes; the row-count expectation reports only `observed_value`.
 //!
-//! A suite in YAML (bounds may be relative to the batch date):
+//! Supported expectation types (GE names and kwargs; `mostly` on all but the row counts):
+//! `expect_column_values_to_not_be_null`, `expect_column_values_to_be_unique`,
+//! `expect_compound_columns_to_be_unique` (`column_list`), `expect_column_values_to_be_in_set`
+//! and `…_not_be_in_set` (`value_set`), `expect_column_values_to_be_between` (`min_value`,
+//! `max_value`, `strict_min`, `strict_max`), `expect_column_values_to_match_regex` and
+//! `…_not_match_regex` (`regex`, PostgreSQL syntax), `expect_table_row_count_to_be_between`,
+//! `expect_table_row_count_to_equal`, `expect_column_pair_values_a_to_be_greater_than_b`
+//! (`column_A`, `column_B`, `or_equal`, `ignore_row_if`). Any other type or kwarg is an error.
+//!
+//! A suite file has `name`, `table` (`schema.table`), an optional `batch: {column: C}` (the
+//! batch is the rows where `C` equals the batch date, bound as a parameter) and
+//! `expectations`, each `{type, kwargs, severity, meta, id}`. Date and timestamp bounds may be
+//! relative to the batch date: `batch_date`, `batch_date + 1 day`, `batch_date - 36 hours`
+//! (units minutes, hours, days, weeks), evaluated in Rust and bound; timestamps at UTC
+//! midnight. GE suite JSON is the same document with the table under
+//! `meta.retention.table` (and `meta.retention.batch`).
+//!
+//! A suite in YAML:
 //!
 //! ```yaml
 //! name: staging_events
