@@ -17,6 +17,7 @@ use crate::{
     report::Report,
 };
 
+mod generate;
 mod init;
 mod load;
 mod scd;
@@ -132,7 +133,7 @@ pub async fn run(cli: Cli) -> ExitCode {
 async fn dispatch(ctx: &Ctx, command: Command) -> Result<Report, CliError> {
     match command {
         Command::Init(args) => init::run(ctx, args).await,
-        Command::Generate(_) => not_built("generate", 3),
+        Command::Generate(args) => generate::run(ctx, args).await,
         Command::Load(args) => load::run(ctx, args).await,
         Command::Validate(args) => validate::run(ctx, args).await,
         Command::Scd(args) => scd::run(ctx, args).await,

@@ -1,0 +1,188 @@
+//! Writing a day's landing files, and full snapshots.
+
+use std::{collections::BTreeMap, path::Path};
+
+use chrono::NaiveDate;
+use retention_model::{
+    Manifest, SCHEMA_VERSION,
+    landing::{
+        self, EVENTS_FILE, EVENTS_HEADER, MANIFEST_FILE, PRODUCTS_FILE, PRODUCTS_HEADER,
+        USERS_FILE, USERS_HEADER,
+    },
+};
+
+use crate::{
+    Error, Result,
+    events::{DayEvents, HOT_PRODUCTS, HotProduct},
+    feeds::{Dirt, push_product, push_user},
+    generator::Generator,
+    mess::{MessCounts, MessKind},
+    out::CsvFile,
+    rng::{PROFILE, day_slot, user_stream},
+};
+
+impl Generator {
+    /// Writes day `date` into `data_dir/dt=D/`: `events.csv`, `users.csv` (signups, changes
+    /// and deletions of the day; on the first day also the whole initial population),
+    /// `products.csv` (new and changed products; on the first day the whole catalogue), and
+    /// last, atomically, `_manifest.json`. Depends on no other day.
+    pub fn write_day(&self, data_dir: &Path, date: NaiveDate) -> Result<Manifest> {
+        let day = self.day_index(date)?;
+        let dir = landing::day_dir(data_dir, date);
+        prepare(&dir)?;
+        let mut counts = MessCounts::default();
+
+        let mut products = CsvFile::create(&dir.join(PRODUCTS_FILE), &PRODUCTS_HEADER)?;
+        let last_product = self.last_product(day);
+        let mut hot = Vec::with_capacity(last_product.min(HOT_PRODUCTS) as usize);
+        for id in 1..=last_product {
+            let life = self.product(id);
+            let listed = if day == 0 {
+                life.intro_day <= 0
+            } else {
+                life.intro_day == day || life.change_on(day).is_some()
+            };
+            if listed {
+                crate::feeds::push_product(&mut products.buf, self, &life, day);
+                products.end_row()?;
+            }
+            if id <= HOT_PRODUCTS {
+                hot.push(HotProduct {
+                    before: life.state_at(day - 1, u32::MAX),
+                    change_ms: life.change_on(day).map_or(u32::MAX, |c| c.ms),
+                    after: life.state_at(day, u32::MAX),
+                });
+            }
+        }
+
+        let events_file = CsvFile::create(&dir.join(EVENTS_FILE), &EVENTS_HEADER)?;
+        let mut events = DayEvents::new(self, day, hot, events_file);
+        let mut users = CsvFile::create(&dir.join(USERS_FILE), &USERS_HEADER)?;
+        let dirty_rate = self.config.mess.dirty_user_row;
+        let mut rng = self.streams.user(0, PROFILE);
+        let mut day_rng = self.streams.user(0, PROFILE);
+        for id in 1..=self.last_user(day) {
+            let mut life = self.user_core(id, &mut rng);
+            let deleted_today = life.deletion.is_some_and(|(d, _)| d == day);
+            // A churned customer neither visits nor edits the profile: only a deletion can
+            // still concern them, so most of the population costs only its core draw.
+            if day > life.churn_day && !deleted_today && !(day == 0 && life.signup_day < 0) {
+                continue;
+            }
+            life.complete(&self.config, &mut rng);
+            let row = if life.signup_day == day || (day == 0 && life.signup_day < 0) {
+                Some((life.initial, (life.signup_day, life.signup_ms), false))
+            } else if let Some(c) = life.change_on(day) {
+                Some((life.attrs_at(day), (c.day, c.ms), false))
+            } else {
+                life.deletion
+                    .filter(|&(d, _)| d == day)
+                    .map(|(d, ms)| (life.attrs_at(day), (d, ms), true))
+            };
+            if let Some((attrs, updated, deleted)) = row {
+                let slot = day_slot(self.config.days + day as u32);
+                rng.reseat(user_stream(id, slot));
+                let dirt = if rng.chance(dirty_rate) {
+                    counts.add(MessKind::DirtyUserRow);
+                    Dirt::from_index(rng.u64())
+                } else {
+                    Dirt::None
+                };
+                push_user(&mut users.buf, self, &life, attrs, updated, deleted, dirt);
+                users.end_row()?;
+            }
+            events.user(&life, &mut day_rng)?;
+        }
+        let mut mess = events.counts;
+        mess.merge(counts);
+        let files = BTreeMap::from([
+            (EVENTS_FILE.to_owned(), events.file.finish()?),
+            (USERS_FILE.to_owned(), users.finish()?),
+            (PRODUCTS_FILE.to_owned(), products.finish()?),
+        ]);
+        self.finish(&dir, date, files, mess, false)
+    }
+
+    /// Writes a full snapshot as of the end of the day before `date` into
+    /// `landing::snapshot_dir(data_dir, date - 1)`: every user not deleted by then with the
+    /// state and `updated_at` of their latest change, every product introduced by then, and a
+    /// header-only `events.csv`. The manifest has `snapshot: true` and `date` = `date - 1`.
+    pub fn write_snapshot(&self, data_dir: &Path, date: NaiveDate) -> Result<Manifest> {
+        let day = self.day_index(date)?;
+        let as_of = day - 1;
+        let as_of_date = self.date_of(as_of);
+        let dir = landing::snapshot_dir(data_dir, as_of_date);
+        prepare(&dir)?;
+        let events = CsvFile::create(&dir.join(EVENTS_FILE), &EVENTS_HEADER)?;
+        let mut users = CsvFile::create(&dir.join(USERS_FILE), &USERS_HEADER)?;
+        let mut rng = self.streams.user(0, PROFILE);
+        for id in 1..=self.last_user(as_of) {
+            let life = self.user(id, &mut rng);
+            if life.deleted_by(as_of) {
+                continue;
+            }
+            let attrs = life.attrs_at(as_of);
+            push_user(
+                &mut users.buf,
+                self,
+                &life,
+                attrs,
+                life.last_update(as_of),
+                false,
+                Dirt::None,
+            );
+            users.end_row()?;
+        }
+        let mut products = CsvFile::create(&dir.join(PRODUCTS_FILE), &PRODUCTS_HEADER)?;
+        for id in 1..=self.last_product(as_of) {
+            push_product(&mut products.buf, self, &self.product(id), as_of);
+            products.end_row()?;
+        }
+        let files = BTreeMap::from([
+            (EVENTS_FILE.to_owned(), events.finish()?),
+            (USERS_FILE.to_owned(), users.finish()?),
+            (PRODUCTS_FILE.to_owned(), products.finish()?),
+        ]);
+        self.finish(&dir, as_of_date, files, MessCounts::default(), true)
+    }
+
+    fn finish(
+        &self,
+        dir: &Path,
+        date: NaiveDate,
+        files: BTreeMap<String, retention_model::landing::FileEntry>,
+        mess: MessCounts,
+        snapshot: bool,
+    ) -> Result<Manifest> {
+        let manifest = Manifest {
+            schema_version: SCHEMA_VERSION,
+            generator_version: env!("CARGO_PKG_VERSION").to_owned(),
+            seed: self.seed,
+            scale: self.scale,
+            config_hash: self.config_hash.clone(),
+            date,
+            files,
+            mess: mess.to_map(),
+            snapshot,
+        };
+        manifest.write_atomic(dir)?;
+        Ok(manifest)
+    }
+}
+
+/// Creates the day's directory and removes an old manifest first, so a reader never pairs
+/// it with half-rewritten files.
+fn prepare(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        context: format!("creating {}", dir.display()),
+        source,
+    })?;
+    match std::fs::remove_file(dir.join(MANIFEST_FILE)) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(Error::Io {
+            context: format!("removing the old manifest in {}", dir.display()),
+            source,
+        }),
+    }
+}
