@@ -56,5 +56,21 @@ for run in $(seq 1 "$RUNS"); do
   measure "run$run copy_text" psql -qX "$URL" -c "\\copy raw_events FROM '$WORK/events_text.csv' (FORMAT csv, HEADER)"
   psql -qX "$URL" -c "TRUNCATE typed_events"
   measure "run$run copy_typed_clean" psql -qX "$URL" -c "\\copy typed_events FROM '$WORK/events_clean.csv' (FORMAT csv, HEADER)"
-done
-psql -qXtA "$URL" -c "SELECT 'check staged=' || (SELECT count(*) FROM staging.events) || ' rejected=' || (SELECT count(*) FROM quarantine.rejected_rows) || ' raw=' || (SELECT count(*) FROM raw_events) || ' typed=' || (SELECT count(*) FROM typed_events)"
+done | tee "$WORK/runs.txt"
+# Median wall time per command, rows/s over the file's records, and the loader's time
+# relative to each (load/this <= 1.0: the loader is no slower).
+awk -v rows="$ROWS" '
+  { split($1, r, " "); wall[$2] = wall[$2] " " $3; if ($4 > rss[$2]) rss[$2] = $4 }
+  function median(list,   a, n, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  END {
+    base = median(wall["retention_load"])
+    for (k in wall) {
+      m = median(wall[k])
+      printf "median %-17s %5.2f s %8.0f rows/s  peak RSS %5.1f MB  load/this %.2f\n", k, m, rows / m, rss[k] / 1024, base / m
+    }
+  }' "$WORK/runs.txt"
+psql -qXtA "$URL" -c "SELECT 'check: staged=' || (SELECT count(*) FROM staging.events) || ' rejected=' || (SELECT count(*) FROM quarantine.rejected_rows) || ' raw=' || (SELECT count(*) FROM raw_events) || ' typed=' || (SELECT count(*) FROM typed_events)"

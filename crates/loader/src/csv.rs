@@ -60,6 +60,17 @@ impl<'a> Record<'a> {
         &self.data[start..self.ends[i]]
     }
 
+    /// Where field `i` lies in [`Record::data`].
+    pub fn range(&self, i: usize) -> std::ops::Range<usize> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        start..self.ends[i]
+    }
+
+    /// The unquoted bytes of all fields, concatenated.
+    pub fn data(&self) -> &'a [u8] {
+        &self.data[..self.ends.last().copied().unwrap_or(0)]
+    }
+
     /// Iterates over the unquoted fields.
     pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         (0..self.len()).map(|i| self.field(i))

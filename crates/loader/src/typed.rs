@@ -79,8 +79,17 @@ pub(crate) fn encode_row(
     out.put_i32(batch_days);
     out.put_i32(8);
     out.put_i64(rec.line as i64);
-    for (i, (&kind, field)) in spec.kinds.iter().zip(rec.fields()).enumerate() {
-        if let Err(r) = encode_field(spec.header[i], kind, field, max_field_bytes, out) {
+    // One UTF-8 and NUL scan over the record's unquoted bytes instead of one per field;
+    // slicing the checked text at field ends still catches a sequence split by a comma.
+    let data = rec.data();
+    let whole = std::str::from_utf8(data).ok();
+    let has_nul = data.contains(&0);
+    for (i, &kind) in spec.kinds.iter().enumerate() {
+        let range = rec.range(i);
+        let field = &data[range.clone()];
+        let text = whole.and_then(|w| w.get(range));
+        let column = spec.header[i];
+        if let Err(r) = encode_field(column, kind, field, text, has_nul, max_field_bytes, out) {
             out.truncate(start);
             return Err(r);
         }
@@ -88,10 +97,13 @@ pub(crate) fn encode_row(
     Ok(())
 }
 
+/// `text` is the field already checked as UTF-8, when the record-wide check could tell.
 fn encode_field(
     column: &str,
     kind: Kind,
     field: &[u8],
+    text: Option<&str>,
+    may_have_nul: bool,
     max_field_bytes: usize,
     out: &mut BytesMut,
 ) -> Result<(), Refusal> {
@@ -104,13 +116,17 @@ fn encode_field(
             ),
         ));
     }
-    let text = std::str::from_utf8(field).map_err(|e| {
+    let text = match text {
+        Some(t) => Ok(t),
+        None => std::str::from_utf8(field),
+    };
+    let text = text.map_err(|e| {
         refuse(
             "invalid_utf8",
             format!("{column}: invalid UTF-8 at byte {}", e.valid_up_to()),
         )
     })?;
-    if field.contains(&0) {
+    if may_have_nul && field.contains(&0) {
         return Err(refuse("nul_byte", format!("{column}: contains a NUL byte")));
     }
     if kind == Kind::Text {
@@ -294,6 +310,16 @@ mod tests {
         let err = encode_row(&TABLES[0], &rec, 0, 1000, &mut BytesMut::new()).unwrap_err();
         assert_eq!(err.reason, "invalid_utf8");
         assert_eq!(err.detail, "page_url: invalid UTF-8 at byte 0");
+    }
+
+    #[test]
+    fn a_character_split_by_a_comma_is_invalid_utf8_in_both_fields() {
+        // "\xC3" + "," + "\xA9": the record's unquoted bytes read "é" once the comma is gone.
+        let mut r = RecordReader::new(&b"e1,2025-03-01T10:00:00Z,1,s,t,/\xC3,\xA9,,,,,"[..]);
+        let rec = r.next_record().unwrap().unwrap();
+        let err = encode_row(&TABLES[0], &rec, 0, 1000, &mut BytesMut::new()).unwrap_err();
+        assert_eq!(err.reason, "invalid_utf8");
+        assert_eq!(err.detail, "page_url: invalid UTF-8 at byte 1");
     }
 
     #[test]
