@@ -254,3 +254,39 @@ def test_the_docker_path_runs_every_step_in_a_container_as_a_non_root_user(docke
     assert [step for (step,) in steps_ok] == sorted(("load", "validate", "scd", "transform"))
     assert_no_password_anywhere(home, proc.stdout)
     print(json.dumps(support.xcoms(home, "2026-01-03")["transform"]))
+
+
+@pytest.mark.docker
+def test_a_quality_gate_failure_in_a_container_fails_at_once_and_alerts(docker_image, fresh_db):
+    # A day that was never loaded: the image's default suites find no events (exit 3).
+    support.retention(["init"], fresh_db.url, Path("/nonexistent"))
+    home = support.airflow_home()
+    hook = Webhook()
+    try:
+        env = support.airflow_env(
+            home,
+            RETENTION_RUNNER="docker",
+            RETENTION_RETRIES="2",
+            RETENTION_DATA_VOLUME=f"retention-airflow-test-{uuid.uuid4().hex[:8]}",
+            AIRFLOW_VAR_RETENTION_IMAGE=docker_image,
+            AIRFLOW_CONN_RETENTION_POSTGRES=fresh_db.url_with_password(),
+            RETENTION_ALERT_WEBHOOK=hook.url,
+        )
+        proc = support.run(
+            [str(support.VENV_BIN / "airflow"), "tasks", "test", "retention_pipeline", "validate", "2026-02-01"], env
+        )
+    finally:
+        hook.close()
+        subprocess.run(["docker", "volume", "rm", "-f", env["RETENTION_DATA_VOLUME"]], capture_output=True)
+    # `airflow tasks test` exits 0 whatever the task did (seen with 3.3.2): judge by the log.
+    assert "Docker container failed: {'Error': None, 'StatusCode': 3}" in proc.stdout
+    assert "retention validate: quality gate failed (exit 3), not retried" in proc.stdout
+    (alert,) = hook.bodies
+    assert alert["task_id"] == "validate"
+    assert "up_for_retry" not in proc.stdout.lower()
+    failing = alert["failing_expectations"]
+    assert failing and {e["severity"] for e in failing} >= {"critical"}
+    assert ("staging.events", "expect_table_row_count_to_be_between", 0) in {
+        (e["table_name"], e["expectation_type"], e["observed_value"]) for e in failing
+    }
+    assert support.PASSWORD not in proc.stdout
