@@ -85,9 +85,16 @@ WHERE t.source_line = d.source_line AND d.source_line <> d.first_line;
 
 -- @duplicate_of_earlier_batch
 -- Strictly earlier batches: this batch's own previous facts were deleted above anyway.
+-- One index probe per row (LATERAL ... LIMIT 1, which the planner cannot flatten into a hash
+-- join that would read the whole register every day).
 UPDATE t_conform t SET reason = 'duplicate_event', detail = format('event_id accepted in batch %s', k.batch_date)
-FROM dw.fact_event_ids k
-WHERE t.reason IS NULL AND k.event_id = t.event_id AND k.batch_date < $1::date;
+FROM t_conform c
+CROSS JOIN LATERAL (
+    SELECT r.batch_date FROM dw.fact_event_ids r
+    WHERE r.event_id = c.event_id AND r.batch_date < $1::date
+    LIMIT 1
+) k
+WHERE c.reason IS NULL AND t.source_line = c.source_line;
 
 -- @quarantine
 INSERT INTO quarantine.rejected_rows (batch_date, stage, source_file, source_line, reason, detail, row_json, user_id)
