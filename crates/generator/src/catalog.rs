@@ -4,7 +4,7 @@
 use crate::{
     config::GeneratorConfig,
     population::time_of_day,
-    rng::{PROFILE, Rand, Streams},
+    rng::{Draw, PROFILE, Rand, Streams},
     tables::{ADJECTIVES, CATEGORIES, NOUNS},
 };
 

@@ -18,7 +18,7 @@ use crate::{
     generator::Generator,
     mess::{MessCounts, MessKind},
     out::CsvFile,
-    rng::{PROFILE, day_slot, user_stream},
+    rng::{CoreReader, Draw, PROFILE, day_slot, user_stream},
 };
 
 impl Generator {
@@ -59,10 +59,11 @@ impl Generator {
         let mut events = DayEvents::new(self, day, hot, events_file);
         let mut users = CsvFile::create(&dir.join(USERS_FILE), &USERS_HEADER)?;
         let dirty_rate = self.config.mess.dirty_user_row;
+        let mut cores = CoreReader::new(&self.streams);
         let mut rng = self.streams.user(0, PROFILE);
         let mut day_rng = self.streams.user(0, PROFILE);
         for id in 1..=self.last_user(day) {
-            let mut life = self.user_core(id, &mut rng);
+            let mut life = self.user_core(id, &mut cores);
             let deleted_today = life.deletion.is_some_and(|(d, _)| d == day);
             // A churned customer neither visits nor edits the profile: only a deletion can
             // still concern them, so most of the population costs only its core draw.
@@ -115,9 +116,10 @@ impl Generator {
         prepare(&dir)?;
         let events = CsvFile::create(&dir.join(EVENTS_FILE), &EVENTS_HEADER)?;
         let mut users = CsvFile::create(&dir.join(USERS_FILE), &USERS_HEADER)?;
+        let mut cores = CoreReader::new(&self.streams);
         let mut rng = self.streams.user(0, PROFILE);
         for id in 1..=self.last_user(as_of) {
-            let life = self.user(id, &mut rng);
+            let life = self.user(id, &mut cores, &mut rng);
             if life.deleted_by(as_of) {
                 continue;
             }

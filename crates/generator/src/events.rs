@@ -11,7 +11,7 @@ use crate::{
     mess::{MessCounts, MessKind, push_variant},
     out::{CsvFile, push_date, push_money, push_time, push_u64},
     population::{Attrs, DAY_MS, UserLife, time_of_day},
-    rng::{Rand, day_slot, user_stream},
+    rng::{Draw, Rand, day_slot, user_stream},
     tables::{CATEGORIES, CITIES, DEVICES, SEARCH_TERMS, UNKNOWN_EVENT_TYPES},
 };
 

@@ -9,7 +9,7 @@ use crate::{
     catalog::{ProductLife, Zipf},
     config::{GeneratorConfig, check_scale},
     population::{UserLife, user_core},
-    rng::{Rand, Streams},
+    rng::{CoreReader, Rand, Streams},
 };
 
 /// A seeded simulation of one horizon. Cheap to build (a few arrays of one entry per day)
@@ -132,17 +132,16 @@ impl Generator {
         }
     }
 
-    /// The core of user `id`'s life, drawn with `rng` (any user-domain stream), which is
-    /// left ready to complete it.
-    pub(crate) fn user_core(&self, id: u64, rng: &mut Rand) -> UserLife {
+    /// The core of user `id`'s life (see [`UserLife::draw_core`]).
+    pub(crate) fn user_core(&self, id: u64, cores: &mut CoreReader) -> UserLife {
         let signup_day = (id > self.initial_users)
             .then(|| self.users_by_day.partition_point(|&last| last < id) as i32);
-        user_core(&self.config, rng, id, signup_day)
+        user_core(&self.config, cores, id, signup_day)
     }
 
-    /// The whole life of user `id`.
-    pub(crate) fn user(&self, id: u64, rng: &mut Rand) -> UserLife {
-        let mut life = self.user_core(id, rng);
+    /// The whole life of user `id`; `rng` is any user-domain stream.
+    pub(crate) fn user(&self, id: u64, cores: &mut CoreReader, rng: &mut Rand) -> UserLife {
+        let mut life = self.user_core(id, cores);
         life.complete(&self.config, rng);
         life
     }

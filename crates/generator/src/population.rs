@@ -5,7 +5,7 @@
 
 use crate::{
     config::GeneratorConfig,
-    rng::{PROFILE, Rand, user_stream},
+    rng::{CoreReader, Draw, PROFILE, Rand, user_stream},
     tables::{
         CHANNEL_PICK, CHANNELS, CITIES, CITY_PICK, DEVICE_PICK, DEVICES, HOUR_PICK, PLAN_PICK,
         PLANS,
@@ -75,8 +75,8 @@ pub struct UserLife {
 }
 
 /// A time of day following the daily traffic curve.
-pub fn time_of_day(rng: &mut Rand) -> u32 {
-    let bits = rng.u64();
+pub fn time_of_day(rng: &mut impl Draw) -> u32 {
+    let bits = rng.bits();
     let hour = HOUR_PICK.pick(bits) as u32;
     hour * 3_600_000 + (((bits & 0xffff_ffff) * 3_600_000) >> 32) as u32
 }
@@ -90,13 +90,13 @@ impl UserLife {
         config: &GeneratorConfig,
         id: u64,
         signup_day: Option<i32>,
-        rng: &mut Rand,
+        rng: &mut impl Draw,
     ) -> Self {
         let days = config.days as i32;
         let signup_day = signup_day.unwrap_or_else(|| -1 - rng.below(INITIAL_SPREAD_DAYS) as i32);
         let signup_ms = time_of_day(rng);
-        let channel = CHANNEL_PICK.pick(rng.u64());
-        let plan = PLAN_PICK.pick(rng.u64());
+        let channel = CHANNEL_PICK.pick(rng.bits());
+        let plan = PLAN_PICK.pick(rng.bits());
         let loyalty = CHANNELS[channel].2 * PLANS[plan].2;
         let e = &config.engagement;
         let activity = (e.daily_activity * (0.3 + 1.4 * rng.f64()) * loyalty).min(0.95);
@@ -144,10 +144,12 @@ impl UserLife {
         }
     }
 
-    /// Draws the attributes at signup and every change, continuing the stream of
-    /// [`UserLife::draw_core`]. Profiles change only while the user is still a customer
-    /// (up to the churn day), at most once a day, never on or after the deletion day.
+    /// Draws the attributes at signup and every change from the user's profile stream (to
+    /// which `rng`, any user-domain stream, is moved). Profiles change only while the user
+    /// is still a customer (up to the churn day), at most once a day, never on or after the
+    /// deletion day.
     pub fn complete(&mut self, config: &GeneratorConfig, rng: &mut Rand) {
+        rng.reseat(user_stream(self.id, PROFILE));
         let days = config.days as i32;
         self.initial.city = CITY_PICK.pick(rng.u64()) as u8;
         self.initial.device = DEVICE_PICK.pick(rng.u64()) as u8;
@@ -263,14 +265,12 @@ fn apply(mut a: Attrs, c: &Change) -> Attrs {
     a
 }
 
-/// Draws the core of user `id`'s life from its profile stream, which `rng` (a user-domain
-/// stream) is moved to; pass the same `rng` on to [`UserLife::complete`] when needed.
+/// Draws the core of user `id`'s life from its core slice.
 pub fn user_core(
     config: &GeneratorConfig,
-    rng: &mut Rand,
+    cores: &mut CoreReader,
     id: u64,
     signup_day: Option<i32>,
 ) -> UserLife {
-    rng.reseat(user_stream(id, PROFILE));
-    UserLife::draw_core(config, id, signup_day, rng)
+    UserLife::draw_core(config, id, signup_day, &mut cores.words(id))
 }

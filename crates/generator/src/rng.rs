@@ -60,6 +60,103 @@ pub fn day_slot(day: u32) -> u64 {
     2 + u64::from(day)
 }
 
+/// Random draws built on 64 random bits at a time.
+pub trait Draw {
+    /// 64 random bits.
+    fn bits(&mut self) -> u64;
+
+    /// Uniform in [0, 1).
+    #[inline]
+    fn f64(&mut self) -> f64 {
+        (self.bits() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// Uniform in `0..n` (`n` > 0), by multiply-shift.
+    #[inline]
+    fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.bits()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// True with probability `p`.
+    #[inline]
+    fn chance(&mut self, p: f64) -> bool {
+        self.f64() < p
+    }
+
+    /// Exponentially distributed with the given mean.
+    #[inline]
+    fn exp(&mut self, mean: f64) -> f64 {
+        -mean * (1.0 - self.f64()).ln()
+    }
+}
+
+impl Draw for Rand {
+    #[inline]
+    fn bits(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+}
+
+/// Slot of the shared core streams (one per block of users); above every other slot.
+const CORE_SLOT: u64 = (1 << SLOT_BITS) - 1;
+/// Users per core stream.
+const CORE_BLOCK: u64 = 64;
+/// 64-bit words of core randomness per user.
+pub const CORE_WORDS: usize = 16;
+
+/// A user's core randomness: a fixed slice of [`CORE_WORDS`] words of a ChaCha8 stream
+/// keyed by seed and block of 64 users, so that walking the population in id order costs
+/// one ChaCha block per user instead of a fresh stream per user. Draws past the slice wrap
+/// around (the core never needs that many).
+#[derive(Debug, Clone)]
+pub struct Words {
+    words: [u64; CORE_WORDS],
+    next: usize,
+}
+
+impl Draw for Words {
+    #[inline]
+    fn bits(&mut self) -> u64 {
+        let w = self.words[self.next % CORE_WORDS];
+        self.next += 1;
+        w
+    }
+}
+
+/// Reads users' core slices, cheaply when users come in id order.
+#[derive(Debug, Clone)]
+pub struct CoreReader {
+    rng: Rand,
+    /// The user whose slice the stream is positioned at, if any.
+    at: Option<u64>,
+}
+
+impl CoreReader {
+    /// A reader over the user domain of `streams`.
+    pub fn new(streams: &Streams) -> Self {
+        Self {
+            rng: streams.user(0, CORE_SLOT),
+            at: None,
+        }
+    }
+
+    /// The core slice of user `id` (ids start at 1).
+    pub fn words(&mut self, id: u64) -> Words {
+        let index = id.saturating_sub(1);
+        if self.at != Some(id) || index % CORE_BLOCK == 0 {
+            let block = index / CORE_BLOCK;
+            let word = u128::from(index % CORE_BLOCK) * 2 * CORE_WORDS as u128;
+            self.rng.seek(user_stream(block, CORE_SLOT), word);
+        }
+        let mut words = [0u64; CORE_WORDS];
+        for w in &mut words {
+            *w = self.rng.u64();
+        }
+        self.at = Some(id + 1);
+        Words { words, next: 0 }
+    }
+}
+
 /// A ChaCha8 stream with the few draws the simulation needs.
 #[derive(Debug, Clone)]
 pub struct Rand(ChaCha8Rng);
@@ -90,28 +187,11 @@ impl Rand {
         self.0.next_u64()
     }
 
-    /// Uniform in [0, 1).
+    /// Moves to word `word` of stream `stream` of the same key.
     #[inline]
-    pub fn f64(&mut self) -> f64 {
-        (self.0.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
-    /// Uniform in `0..n` (`n` > 0), by multiply-shift.
-    #[inline]
-    pub fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.0.next_u64()) * u128::from(n)) >> 64) as u64
-    }
-
-    /// True with probability `p`.
-    #[inline]
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.f64() < p
-    }
-
-    /// Exponentially distributed with the given mean.
-    #[inline]
-    pub fn exp(&mut self, mean: f64) -> f64 {
-        -mean * (1.0 - self.f64()).ln()
+    pub fn seek(&mut self, stream: u64, word: u128) {
+        self.0.set_stream(stream);
+        self.0.set_word_pos(word);
     }
 
     /// Geometric count of extra trials with the given mean (0, 1, 2, …).
@@ -172,6 +252,19 @@ mod tests {
             let b: Vec<u64> = (0..40).map(|_| fresh.u64()).collect();
             assert_eq!(a, b);
         }
+    }
+
+    #[test]
+    fn a_core_slice_is_the_same_read_in_order_or_alone() {
+        let streams = Streams::new(42);
+        let mut walk = CoreReader::new(&streams);
+        let in_order: Vec<[u64; CORE_WORDS]> = (1..=200).map(|id| walk.words(id).words).collect();
+        for id in [1u64, 2, 63, 64, 65, 128, 129, 200] {
+            let alone = CoreReader::new(&streams).words(id).words;
+            assert_eq!(alone, in_order[id as usize - 1], "user {id}");
+        }
+        assert_ne!(in_order[0], in_order[1]);
+        assert_ne!(in_order[63], in_order[64]);
     }
 
     #[test]
