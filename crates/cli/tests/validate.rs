@@ -157,3 +157,154 @@ async fn a_suite_naming_a_column_that_does_not_exist_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// The unexpected count of one expectation in a `--results-out` file.
+fn unexpected(results: &Value, suite: &str, ty: &str, column: &str, severity: &str) -> u64 {
+    let found: Vec<u64> = results["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            let c = &r["expectation_config"];
+            r["suite_name"] == suite
+                && c["type"] == ty
+                && c["kwargs"]["column"] == column
+                && c["severity"] == severity
+        })
+        .map(|r| r["result"]["unexpected_count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(found.len(), 1, "{suite} {ty} {column} {severity}");
+    found[0]
+}
+
+#[tokio::test]
+async fn on_a_generated_loaded_day_every_unexpected_count_is_what_the_manifest_implies() {
+    let db = TestDb::migrated().await;
+    let client = db.client().await;
+    let url = db.url();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let results = dir.path().join("results.json");
+    let suites = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/expectations");
+    let date = "2026-01-02";
+    let steps: [&[&str]; 3] = [
+        &[
+            "generate",
+            "--date",
+            date,
+            "--seed",
+            "11",
+            "--scale",
+            "20",
+            "--data-dir",
+            data,
+        ],
+        &[
+            "load",
+            "--date",
+            date,
+            "--data-dir",
+            data,
+            "--database-url",
+            &url,
+        ],
+        &[
+            "validate",
+            "--date",
+            date,
+            "--database-url",
+            &url,
+            "--suite",
+            suites,
+            "--results-out",
+            results.to_str().unwrap(),
+        ],
+    ];
+    for args in steps {
+        let out = retention(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join(format!("dt={date}/_manifest.json"))).unwrap(),
+    )
+    .unwrap();
+    let mess = |kind: &str| manifest["mess"][kind].as_u64().unwrap();
+    for kind in [
+        "duplicate_event",
+        "missing_user_id",
+        "event_type_variant",
+        "unknown_event_type",
+        "timestamp_out_of_range",
+        "late_event",
+        "invalid_purchase",
+    ] {
+        assert!(
+            mess(kind) > 0,
+            "pick a day where {kind} happens: {}",
+            manifest["mess"]
+        );
+    }
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    let ev = |ty, col| unexpected(&r, "staging_events", ty, col, "warning");
+    // GE's uniqueness rule: both members of each duplicated pair are unexpected.
+    assert_eq!(
+        ev("expect_column_values_to_be_unique", "event_id"),
+        2 * mess("duplicate_event")
+    );
+    assert_eq!(
+        ev("expect_column_values_to_not_be_null", "user_id"),
+        mess("missing_user_id")
+    );
+    // Staging holds raw spellings: variants and unknown types are both outside the set.
+    assert_eq!(
+        ev("expect_column_values_to_be_in_set", "event_type"),
+        mess("event_type_variant") + mess("unknown_event_type")
+    );
+    // Late events (1-3 days old) are inside the window; out-of-range ones are not.
+    assert_eq!(
+        ev("expect_column_values_to_be_between", "event_ts"),
+        mess("timestamp_out_of_range")
+    );
+    // An invalid purchase has a bad quantity, a price not above 0, or no order id.
+    let no_order: i64 = client
+        .query_one(
+            "SELECT count(*) FROM staging.events WHERE batch_date = $1::text::date AND event_type = 'purchase' AND order_id IS NULL",
+            &[&date],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        ev("expect_column_values_to_be_between", "quantity")
+            + ev("expect_column_values_to_be_between", "unit_price")
+            + no_order as u64,
+        mess("invalid_purchase")
+    );
+    assert_eq!(r["meta"]["gate_passed"], true);
+
+    // The same day with a broken feed: a fifth of the events lose their user id.
+    client
+        .execute(
+            "UPDATE staging.events SET user_id = NULL WHERE batch_date = $1::text::date AND source_line % 5 = 0",
+            &[&date],
+        )
+        .await
+        .unwrap();
+    let out = retention(steps[2]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("[critical] staging_events.expect_column_values_to_not_be_null user_id: "),
+        "{stderr}"
+    );
+}
