@@ -17,9 +17,11 @@ use crate::{
     report::Report,
 };
 
+mod demo;
 mod generate;
 mod init;
 mod load;
+mod run;
 mod scd;
 mod transform;
 mod validate;
@@ -138,15 +140,9 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<Report, CliError> {
         Command::Validate(args) => validate::run(ctx, args).await,
         Command::Scd(args) => scd::run(ctx, args).await,
         Command::Transform(args) => transform::run(ctx, args).await,
-        Command::Run(_) => not_built("run", 7),
-        Command::Demo(_) => not_built("demo", 7),
+        Command::Run(args) => run::run(ctx, args).await,
+        Command::Demo(args) => demo::run(ctx, args).await,
     }
-}
-
-fn not_built(step: &str, issue: u32) -> Result<Report, CliError> {
-    Err(CliError::Runtime(format!(
-        "`retention {step}` is not built yet (issue {issue})"
-    )))
 }
 
 fn describe(command: &Command) -> (&'static str, Option<NaiveDate>) {
