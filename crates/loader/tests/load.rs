@@ -458,3 +458,23 @@ async fn day_content(c: &tokio_postgres::Client) -> (Vec<String>, Vec<String>) {
         .collect();
     (ev, q)
 }
+
+#[tokio::test]
+async fn an_unreachable_server_is_retried_with_backoff_then_reported() {
+    let data = tempfile::tempdir().unwrap();
+    write_day(data.path(), day(13), &Files::clean(1));
+    let d = LandingDay::open(data.path(), day(13), false).unwrap();
+    // Nothing listens on port 1: connection refused, a transient error.
+    let db = retention_model::DbConfig::from_url("postgres://postgres@127.0.0.1:1/none").unwrap();
+    let options = LoadOptions {
+        connect_attempts: 3,
+        ..LoadOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let err = load_day(&db, &d, &options).await.unwrap_err();
+    assert!(matches!(err, Error::Pool(_)), "{err}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(300),
+        "two backoffs (100 ms, 200 ms) before the third and last attempt"
+    );
+}
