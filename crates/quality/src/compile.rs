@@ -28,13 +28,14 @@ pub const PARTIAL_UNEXPECTED_COUNT: usize = 20;
 /// A value bound to a query, resolved against the batch when the query runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Param {
-    /// The batch date as `YYYY-MM-DD`.
-    BatchDate,
+    /// The batch date, bound as a `date` (as `YYYY-MM-DD` text for a text batch column).
+    BatchDate(ColumnKind),
     /// A literal, already in the text form its cast parses.
     Text(String),
     /// A list of literals.
     TextArray(Vec<String>),
-    /// A bound relative to the batch date, rendered for a column of this kind.
+    /// A bound relative to the batch date, bound typed for a column of this kind (`date`,
+    /// `timestamptz` at UTC, `timestamp`; text `YYYY-MM-DD` for text columns).
     Relative(DateExpr, ColumnKind),
 }
 
@@ -88,14 +89,22 @@ impl Builder {
     }
 
     fn param(&mut self, p: Param, cast: &str) -> String {
+        let typed = matches!(p, Param::BatchDate(_) | Param::Relative(..));
         let array = matches!(p, Param::TextArray(_));
         self.params.push(p);
         let n = self.params.len();
-        match (array, cast) {
-            (true, "text") => format!("${n}::text[]"),
-            (true, _) => format!("(${n}::text[])::{cast}[]"),
-            (false, "text") => format!("${n}::text"),
-            (false, _) => format!("(${n}::text)::{cast}"),
+        // Text to date/timestamp casts are only stable (they read DateStyle and TimeZone), so
+        // PostgreSQL would redo them for every row: a scalar subquery makes them an InitPlan,
+        // computed once. Values Rust computes (batch dates, relative bounds) are bound typed.
+        let once = matches!(cast, "date" | "timestamptz" | "timestamp");
+        match (typed, array, cast, once) {
+            (true, _, _, _) => format!("${n}::{cast}"),
+            (false, true, "text", _) => format!("${n}::text[]"),
+            (false, true, _, true) => format!("(SELECT (${n}::text[])::{cast}[])"),
+            (false, true, _, false) => format!("(${n}::text[])::{cast}[]"),
+            (false, false, "text", _) => format!("${n}::text"),
+            (false, false, _, true) => format!("(SELECT (${n}::text)::{cast})"),
+            (false, false, _, false) => format!("(${n}::text)::{cast}"),
         }
     }
 
@@ -134,13 +143,13 @@ pub fn compile(suite: &Suite, schema: &TableSchema) -> Result<CompiledSuite> {
                     )));
                 }
             };
-            Some((quote_ident(&col.name), cast))
+            Some((quote_ident(&col.name), cast, col.kind))
         }
     };
     let from_where = |b: &mut Builder| match &batch_column {
         None => format!("FROM {table}"),
-        Some((col, cast)) => {
-            let p = b.param(Param::BatchDate, cast);
+        Some((col, cast, kind)) => {
+            let p = b.param(Param::BatchDate(*kind), cast);
             format!("FROM {table}\nWHERE {col} = {p}")
         }
     };

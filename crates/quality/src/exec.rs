@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::Value;
 use tokio_postgres::{Client, types::ToSql};
 
@@ -220,30 +221,29 @@ async fn validate_suite(
     })
 }
 
-/// A resolved parameter: text or a text array.
+/// A resolved parameter.
 enum Bound {
     One(String),
     Many(Vec<String>),
+    Date(NaiveDate),
+    Timestamptz(DateTime<Utc>),
+    Timestamp(NaiveDateTime),
 }
 
 fn resolve(params: &[Param], batch: &Batch) -> Vec<Bound> {
     params
         .iter()
         .map(|p| match p {
-            Param::BatchDate => Bound::One(batch.date.to_string()),
+            Param::BatchDate(ColumnKind::Date) => Bound::Date(batch.date),
+            Param::BatchDate(_) => Bound::One(batch.date.to_string()),
             Param::Text(t) => Bound::One(t.clone()),
             Param::TextArray(v) => Bound::Many(v.clone()),
-            Param::Relative(expr, kind) => Bound::One(match kind {
-                ColumnKind::Timestamptz => format!(
-                    "{}+00",
-                    expr.timestamp(batch.date).format("%Y-%m-%d %H:%M:%S")
-                ),
-                ColumnKind::Timestamp => expr
-                    .timestamp(batch.date)
-                    .format("%Y-%m-%d %H:%M:%S")
-                    .to_string(),
-                _ => expr.date(batch.date).to_string(),
-            }),
+            Param::Relative(expr, kind) => match kind {
+                ColumnKind::Timestamptz => Bound::Timestamptz(expr.timestamp(batch.date).and_utc()),
+                ColumnKind::Timestamp => Bound::Timestamp(expr.timestamp(batch.date)),
+                ColumnKind::Date => Bound::Date(expr.date(batch.date)),
+                _ => Bound::One(expr.date(batch.date).to_string()),
+            },
         })
         .collect()
 }
@@ -260,6 +260,9 @@ async fn run(
         .map(|b| match b {
             Bound::One(s) => s as &(dyn ToSql + Sync),
             Bound::Many(v) => v as &(dyn ToSql + Sync),
+            Bound::Date(d) => d as &(dyn ToSql + Sync),
+            Bound::Timestamptz(t) => t as &(dyn ToSql + Sync),
+            Bound::Timestamp(t) => t as &(dyn ToSql + Sync),
         })
         .collect();
     client
