@@ -40,6 +40,7 @@ const ATTACH_PARTITION: &str = include_str!("../../../sql/loader/attach_partitio
 const ERASE_USERS: &str = include_str!("../../../sql/loader/erase_users.sql");
 const DELETE_REJECTS: &str = include_str!("../../../sql/loader/delete_rejects.sql");
 const COPY_REJECTS: &str = include_str!("../../../sql/loader/copy_rejects.sql");
+const ERASE_REJECTS: &str = include_str!("../../../sql/loader/erase_rejects.sql");
 const INSERT_AUDIT: &str = include_str!("../../../sql/loader/insert_audit.sql");
 
 /// PGCOPY bytes handed to the COPY sink at a time: large enough to amortise the channel,
@@ -173,6 +174,9 @@ impl Loader {
             .await
             .map_err(db("clearing the day's load rejects"))?;
         let quarantined = copy_rejects(&tx, date, &staged).await?;
+        tx.execute(ERASE_REJECTS, &[&date])
+            .await
+            .map_err(db("keeping erased users' rejects erased"))?;
         let generator = serde_json::json!({
             "generator_version": day.manifest().generator_version,
             "seed": day.manifest().seed,

@@ -358,10 +358,19 @@ async fn a_snapshot_loads_as_its_batch_date_with_an_empty_events_batch() {
 }
 
 #[tokio::test]
-async fn a_reload_keeps_erased_users_erased() {
+async fn a_reload_keeps_erased_users_erased_in_staging_and_quarantine() {
     let db = TestDb::migrated().await;
     let data = tempfile::tempdir().unwrap();
-    write_day(data.path(), day(11), &Files::clean(1));
+    let mut files = Files::clean(1);
+    let (mut users, _) = files.users.clone();
+    users.extend_from_slice(
+        b"1,a@x.io,Ann A,DE,Berlin,mobile,seo,free,2025-02-01,2025-03-01T08:00:00Z,maybe\n",
+    );
+    users.extend_from_slice(
+        b"2,b@x.io,Bob B,FR,Paris,desktop,ads,pro,2025-02-02,2025-03-01T09:00:00Z,maybe\n",
+    );
+    files.users = (users, 4);
+    write_day(data.path(), day(4), &files);
     let c = db.client().await;
     c.execute(
         "INSERT INTO ops.erasures (user_id, deleted_at, batch_date) VALUES (2, '2025-03-05', '2025-03-05')",
@@ -369,18 +378,37 @@ async fn a_reload_keeps_erased_users_erased() {
     )
     .await
     .unwrap();
-    load(&db, data.path(), day(11)).await.unwrap();
-    let rows: Vec<(i64, Option<String>)> = c
-        .query(
-            "SELECT user_id, email FROM staging.users ORDER BY user_id",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    assert_eq!(rows, vec![(1, Some("a@x.io".to_owned())), (2, None)]);
+    for _ in 0..2 {
+        load(&db, data.path(), day(4)).await.unwrap();
+        let rows: Vec<(i64, Option<String>)> = c
+            .query(
+                "SELECT user_id, email FROM staging.users ORDER BY user_id",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        assert_eq!(rows, vec![(1, Some("a@x.io".to_owned())), (2, None)]);
+        let rejects: Vec<(i64, String, i32)> = c
+            .query(
+                "SELECT user_id, reason, length(raw) FROM quarantine.rejected_rows ORDER BY user_id",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        assert_eq!(
+            rejects,
+            vec![
+                (1, "bad_boolean".to_owned(), 78),
+                (2, "bad_boolean".to_owned(), 0)
+            ]
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
