@@ -382,8 +382,9 @@ impl<'a> DayEvents<'a> {
         buf.push(b',');
         match anomaly {
             Anomaly::OutOfRange(true) => {
-                buf.extend_from_slice(b"2099");
-                buf.extend_from_slice(&self.date_text[4..]);
+                // A fixed valid date: the batch's month and day would not exist in 2099
+                // when the batch is February 29.
+                buf.extend_from_slice(b"2099-12-31");
                 push_time(buf, row.ms);
             }
             Anomaly::OutOfRange(false) => buf.extend_from_slice(b"1970-01-01T00:00:00.000Z"),
