@@ -35,10 +35,13 @@ mod error;
 mod landing;
 mod load;
 mod parse;
+mod pool;
+mod report;
 mod spec;
 mod typed;
 mod warehouse;
 
 pub use error::{Error, Result};
 pub use landing::LandingDay;
-pub use load::{FileReport, LoadOptions, LoadReport, Loader, load_day};
+pub use load::{LoadOptions, Loader, load_day};
+pub use report::{FileReport, LoadReport};

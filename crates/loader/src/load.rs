@@ -14,19 +14,17 @@ use std::{collections::BTreeMap, fs::File, pin::pin, time::Duration};
 
 use bytes::Bytes;
 use chrono::NaiveDate;
-use deadpool_postgres::{
-    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
-};
+use deadpool_postgres::Pool;
 use futures_util::SinkExt;
 use postgres_types::Type;
 use retention_model::DbConfig;
-use serde::Serialize;
-use tokio_postgres::{NoTls, Transaction, binary_copy::BinaryCopyInWriter, error::SqlState};
+use tokio_postgres::{Transaction, binary_copy::BinaryCopyInWriter};
 
 use crate::{
-    Error, LandingDay, Result,
+    Error, FileReport, LandingDay, LoadReport, Result,
     error::db,
     parse::{Parsed, Reject, Stop, parse},
+    pool,
     spec::{TABLES, TableSpec},
     typed::{PGCOPY_HEADER, PGCOPY_TRAILER},
     warehouse::{self, Check},
@@ -76,53 +74,6 @@ impl Default for LoadOptions {
     }
 }
 
-/// What one landing file became.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileReport {
-    /// Landing file name (`events.csv`, …).
-    pub file: String,
-    /// Staging table it was loaded into (`staging.events`, …).
-    pub table: String,
-    /// False when the day has no such file (a snapshot without events): its batch is empty.
-    pub present: bool,
-    /// Records read, header excluded.
-    pub read: u64,
-    /// Rows staged (as counted by the server).
-    pub staged: u64,
-    /// Records quarantined.
-    pub rejected: u64,
-    /// Quarantined records per reason code.
-    pub rejected_by_reason: BTreeMap<String, u64>,
-}
-
-/// What a load did, per file. `read = staged + rejected` holds for every file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LoadReport {
-    /// The batch date.
-    pub date: NaiveDate,
-    /// Whether a snapshot was loaded.
-    pub snapshot: bool,
-    /// `recorded` (first load of the warehouse), `matches`, or `forced`.
-    pub warehouse: &'static str,
-    /// Per landing file, in load order (events, users, products).
-    pub files: Vec<FileReport>,
-}
-
-impl LoadReport {
-    /// Records read over all files.
-    pub fn read(&self) -> u64 {
-        self.files.iter().map(|f| f.read).sum()
-    }
-    /// Rows staged over all files.
-    pub fn staged(&self) -> u64 {
-        self.files.iter().map(|f| f.staged).sum()
-    }
-    /// Records quarantined over all files.
-    pub fn rejected(&self) -> u64 {
-        self.files.iter().map(|f| f.rejected).sum()
-    }
-}
-
 /// Loads landing days into a warehouse through a small connection pool.
 #[derive(Debug, Clone)]
 pub struct Loader {
@@ -132,22 +83,9 @@ pub struct Loader {
 impl Loader {
     /// A loader with its own pool (two connections) for `db`.
     pub fn new(db: &DbConfig, options: &LoadOptions) -> Result<Self> {
-        let config = ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        };
-        let manager = match db.tls_connector()? {
-            None => Manager::from_config(db.pg_config().clone(), NoTls, config),
-            Some(tls) => Manager::from_config(db.pg_config().clone(), tls, config),
-        };
-        let pool = Pool::builder(manager)
-            .max_size(2)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(options.pool_wait))
-            .create_timeout(Some(options.pool_wait))
-            .recycle_timeout(Some(options.pool_wait))
-            .build()
-            .map_err(|e| Error::Pool(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool: pool::build(db, options)?,
+        })
     }
 
     /// A loader over an existing pool.
@@ -158,7 +96,7 @@ impl Loader {
     /// Loads `day` as its batch date, replacing that batch in `staging` and its load rejects
     /// in `quarantine` in one transaction: on any error nothing changes.
     pub async fn load(&self, day: &LandingDay, options: &LoadOptions) -> Result<LoadReport> {
-        let mut conn = connection(&self.pool, options).await?;
+        let mut conn = pool::connection(&self.pool, options).await?;
         let tx = conn
             .transaction()
             .await
@@ -472,47 +410,4 @@ async fn swap_partition(tx: &Transaction<'_>, s: &Staged, date: NaiveDate) -> Re
     tx.batch_execute(&attach)
         .await
         .map_err(db(format!("attaching staging.{}", s.final_name)))
-}
-
-/// A pooled connection, retrying transient failures with doubling backoff.
-async fn connection(pool: &Pool, options: &LoadOptions) -> Result<Object> {
-    let mut delay = Duration::from_millis(100);
-    let attempts = options.connect_attempts.max(1);
-    for attempt in 1..=attempts {
-        match pool.get().await {
-            Ok(conn) => return Ok(conn),
-            Err(e) if attempt < attempts && transient(&e) => {
-                tracing::warn!(
-                    "connection attempt {attempt}/{attempts} failed ({e}); retrying in {delay:?}"
-                );
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-            }
-            Err(e) => return Err(Error::Pool(pool_reason(&e))),
-        }
-    }
-    Err(Error::Pool("no connection attempt was made".into()))
-}
-
-fn transient(e: &PoolError) -> bool {
-    match e {
-        PoolError::Timeout(_) => true,
-        PoolError::Backend(e) => match e.code() {
-            None => true,
-            Some(code) => {
-                code.code().starts_with("08")
-                    || *code == SqlState::CANNOT_CONNECT_NOW
-                    || *code == SqlState::TOO_MANY_CONNECTIONS
-                    || *code == SqlState::ADMIN_SHUTDOWN
-            }
-        },
-        _ => false,
-    }
-}
-
-fn pool_reason(e: &PoolError) -> String {
-    match e {
-        PoolError::Backend(inner) => crate::error::reason(inner),
-        other => other.to_string(),
-    }
 }

@@ -1,0 +1,53 @@
+//! What a load did, per landing file.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// What one landing file became.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileReport {
+    /// Landing file name (`events.csv`, …).
+    pub file: String,
+    /// Staging table it was loaded into (`staging.events`, …).
+    pub table: String,
+    /// False when the day has no such file (a snapshot without events): its batch is empty.
+    pub present: bool,
+    /// Records read, header excluded.
+    pub read: u64,
+    /// Rows staged (as counted by the server).
+    pub staged: u64,
+    /// Records quarantined.
+    pub rejected: u64,
+    /// Quarantined records per reason code.
+    pub rejected_by_reason: BTreeMap<String, u64>,
+}
+
+/// What a load did, per file. `read = staged + rejected` holds for every file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadReport {
+    /// The batch date.
+    pub date: NaiveDate,
+    /// Whether a snapshot was loaded.
+    pub snapshot: bool,
+    /// `recorded` (first load of the warehouse), `matches`, or `forced`.
+    pub warehouse: &'static str,
+    /// Per landing file, in load order (events, users, products).
+    pub files: Vec<FileReport>,
+}
+
+impl LoadReport {
+    /// Records read over all files.
+    pub fn read(&self) -> u64 {
+        self.files.iter().map(|f| f.read).sum()
+    }
+    /// Rows staged over all files.
+    pub fn staged(&self) -> u64 {
+        self.files.iter().map(|f| f.staged).sum()
+    }
+    /// Records quarantined over all files.
+    pub fn rejected(&self) -> u64 {
+        self.files.iter().map(|f| f.rejected).sum()
+    }
+}
