@@ -18,19 +18,11 @@ pub async fn run(ctx: &Ctx, args: GenerateArgs) -> Result<Report, CliError> {
     } else {
         GeneratorConfig::from_yaml_file(&ctx.config.generator).map_err(cli_error)?
     };
-    // Precedence: flag or environment, then the pipeline config, then generator.yaml.
-    let seed = args
-        .sim
-        .seed
-        .or(ctx.config.seed)
-        .or(config.seed)
-        .unwrap_or(DEFAULT_SEED);
-    let scale = args
-        .sim
-        .scale
-        .or(ctx.config.scale)
-        .or(config.scale)
-        .unwrap_or(DEFAULT_SCALE);
+    let seed = first_of([args.sim.seed, ctx.config.seed, config.seed], DEFAULT_SEED);
+    let scale = first_of(
+        [args.sim.scale, ctx.config.scale, config.scale],
+        DEFAULT_SCALE,
+    );
     let generator = Generator::new(config, seed, scale).map_err(cli_error)?;
     if args.threads == 0 {
         return Err(CliError::Usage("--threads must be at least 1".to_owned()));
@@ -117,6 +109,12 @@ pub async fn run(ctx: &Ctx, args: GenerateArgs) -> Result<Report, CliError> {
     Ok(report)
 }
 
+/// The first value given, in precedence order (flag or environment, then the pipeline
+/// config, then generator.yaml), else the default.
+fn first_of<T: Copy, const N: usize>(sources: [Option<T>; N], default: T) -> T {
+    sources.into_iter().flatten().next().unwrap_or(default)
+}
+
 fn rows(m: &Manifest, file: &str) -> u64 {
     m.files.get(file).map_or(0, |f| f.rows)
 }
@@ -129,5 +127,31 @@ fn cli_error(e: GenError) -> CliError {
         | GenError::ParseConfig { .. }
         | GenError::ReadConfig { .. } => CliError::Usage(e.to_string()),
         e => CliError::Runtime(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_and_scale_come_from_the_flag_then_the_pipeline_config_then_generator_yaml() {
+        assert_eq!(first_of([Some(7), Some(8), Some(9)], DEFAULT_SEED), 7);
+        assert_eq!(first_of([None, Some(8), Some(9)], DEFAULT_SEED), 8);
+        assert_eq!(first_of([None, None, Some(9)], DEFAULT_SEED), 9);
+        assert_eq!(first_of([None, None, None], DEFAULT_SEED), 42);
+        assert_eq!(first_of([None, None, None], DEFAULT_SCALE), 1.0);
+    }
+
+    #[test]
+    fn a_date_outside_the_horizon_is_a_usage_error() {
+        let e = GenError::OutOfHorizon {
+            date: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+            first: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            last: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+        };
+        assert!(
+            matches!(cli_error(e), CliError::Usage(m) if m.contains("2026-01-01 .. 2026-12-31"))
+        );
     }
 }
