@@ -158,3 +158,10 @@ def test_runtime_failures_retry_with_exponential_backoff(monkeypatch):
         assert task.retry_delay == timedelta(seconds=30)
         assert task.execution_timeout == timedelta(hours=2)
         assert task.on_failure_callback
+
+
+def test_local_runner_defaults_to_the_checkouts_config(monkeypatch):
+    dag = load_dag(monkeypatch, RETENTION_RUNNER="local")
+    config = support.REPO_ROOT / "config/retention.yaml"
+    assert config.is_file()
+    assert rendered(dag, "scd").bash_command == f'"$RETENTION_BIN" --config {config} scd --date 2026-01-03'

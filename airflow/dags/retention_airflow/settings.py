@@ -30,9 +30,11 @@ CONTAINER_DATA_DIR = "/data"
 
 RUNNERS = ("docker", "local")
 
-# The DAG file lives in <repo>/airflow/dags/; the local runner defaults to the checkout's
-# config/retention.yaml when there is one.
-REPO_ROOT = Path(__file__).resolve().parents[3]
+# In a checkout the DAG file lives in <repo>/airflow/dags/, and the local runner defaults to
+# the checkout's config/retention.yaml when there is one. Deployed elsewhere (say /dags), there
+# is no such parent: no default.
+_PARENTS = Path(__file__).resolve().parents
+REPO_ROOT: Path | None = _PARENTS[3] if len(_PARENTS) > 3 else None
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def load() -> Settings:
     if end < start:
         raise SettingsError(f"RETENTION_END {end} is before RETENTION_START {start}")
     config = os.environ.get("RETENTION_CONFIG") or None
-    if config is None and (REPO_ROOT / "config" / "retention.yaml").is_file():
+    if config is None and REPO_ROOT is not None and (REPO_ROOT / "config" / "retention.yaml").is_file():
         config = str(REPO_ROOT / "config" / "retention.yaml")
     try:
         retries = int(os.environ.get("RETENTION_RETRIES", "2"))
