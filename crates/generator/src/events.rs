@@ -8,11 +8,12 @@ use crate::{
     Result,
     catalog::ProductState,
     generator::Generator,
-    mess::{MessCounts, MessKind, push_variant},
-    out::{CsvFile, push_date, push_money, push_time, push_u64},
-    population::{Attrs, DAY_MS, UserLife, time_of_day},
+    mess::{MessCounts, MessKind},
+    out::CsvFile,
+    population::{DAY_MS, UserLife, time_of_day},
     rng::{Draw, Rand, day_slot, user_stream},
-    tables::{CATEGORIES, CITIES, DEVICES, SEARCH_TERMS, UNKNOWN_EVENT_TYPES},
+    row::{Anomaly, Page, Row, RowDates, Who, plain},
+    tables::{CATEGORIES, SEARCH_TERMS, UNKNOWN_EVENT_TYPES},
 };
 
 /// Products whose state for the day is precomputed (the Zipf head gets nearly all views).
@@ -31,55 +32,12 @@ pub struct HotProduct {
     pub after: ProductState,
 }
 
-/// Where an event happened.
-#[derive(Debug, Clone, Copy)]
-enum Page {
-    Home,
-    Category(u8),
-    Search(u8),
-    Product(u64),
-    Reviews(u64),
-    Cart,
-    Checkout,
-    Complete,
-}
-
-/// One clean event, before any anomaly is applied.
-#[derive(Debug, Clone, Copy)]
-struct Row {
-    id: [u8; 36],
-    /// Days before the batch day (0 except for late events).
-    days_back: u32,
-    ms: u32,
-    event_type: EventType,
-    page: Page,
-    product: u64,
-    quantity: u32,
-    price: Option<i64>,
-    order: Option<[u8; 36]>,
-}
-
-/// How one row is spoiled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Anomaly {
-    None,
-    Duplicate,
-    MissingUser,
-    Variant(u8),
-    Unknown(u8),
-    OutOfRange(bool),
-    BadTimestamp(u8),
-    BadNumber(u8),
-    FieldCount(bool),
-    InvalidPurchase(u8),
-}
-
 /// Everything a day's event writer needs that is the same for every user.
 #[derive(Debug)]
 pub struct DayEvents<'a> {
     generator: &'a Generator,
     day: i32,
-    date_text: [u8; 10],
+    dates: RowDates,
     traffic: f64,
     conversion: f64,
     available_products: u64,
@@ -92,23 +50,9 @@ pub struct DayEvents<'a> {
     pub counts: MessCounts,
 }
 
-/// The user-specific part of a row: who and on what.
-#[derive(Debug, Clone, Copy)]
-struct Who {
-    user: u64,
-    session: [u8; 36],
-    before: Attrs,
-    change_ms: u32,
-    after: Attrs,
-}
-
 impl<'a> DayEvents<'a> {
     /// Prepares day index `day`; `hot` holds the day's state of products `1..=hot.len()`.
     pub fn new(generator: &'a Generator, day: i32, hot: Vec<HotProduct>, file: CsvFile) -> Self {
-        let mut date_text = [0u8; 10];
-        let mut tmp = Vec::with_capacity(10);
-        push_date(&mut tmp, generator.date_of(day));
-        date_text.copy_from_slice(&tmp);
         let f = generator.factors[day as usize];
         let mut thresholds = [0.0; 9];
         let mut total = 0.0;
@@ -119,7 +63,7 @@ impl<'a> DayEvents<'a> {
         Self {
             generator,
             day,
-            date_text,
+            dates: RowDates::new(generator.date_of(day)),
             traffic: f.traffic,
             conversion: f.conversion,
             available_products: if day == 0 {
@@ -328,7 +272,7 @@ impl<'a> DayEvents<'a> {
             _ => Anomaly::None,
         };
         let start = self.file.buf.len();
-        self.write_row(who, &row, anomaly);
+        self.dates.write(&mut self.file.buf, who, &row, anomaly);
         match anomaly {
             Anomaly::None => {}
             Anomaly::Duplicate => {
@@ -371,104 +315,10 @@ impl<'a> DayEvents<'a> {
         rng.uuid(&mut late.session);
         let mut row = plain(time_of_day(rng), EventType::PageView, Page::Home, rng);
         row.days_back = days_back;
-        self.write_row(&late, &row, Anomaly::None);
+        self.dates
+            .write(&mut self.file.buf, &late, &row, Anomaly::None);
         self.counts.add(MessKind::LateEvent);
         self.file.end_row()
-    }
-
-    fn write_row(&mut self, who: &Who, row: &Row, anomaly: Anomaly) {
-        let buf = &mut self.file.buf;
-        buf.extend_from_slice(&row.id);
-        buf.push(b',');
-        match anomaly {
-            Anomaly::OutOfRange(true) => {
-                // A fixed valid date: the batch's month and day would not exist in 2099
-                // when the batch is February 29.
-                buf.extend_from_slice(b"2099-12-31");
-                push_time(buf, row.ms);
-            }
-            Anomaly::OutOfRange(false) => buf.extend_from_slice(b"1970-01-01T00:00:00.000Z"),
-            Anomaly::BadTimestamp(style) => match style {
-                0 => {
-                    buf.extend_from_slice(&self.date_text[..5]);
-                    buf.extend_from_slice(b"13");
-                    buf.extend_from_slice(&self.date_text[7..]);
-                    buf.extend_from_slice(b"T10:00:00Z");
-                }
-                1 => {
-                    buf.extend_from_slice(&self.date_text);
-                    buf.extend_from_slice(b"T25:61:00Z");
-                }
-                2 => buf.extend_from_slice(b"yesterday"),
-                _ => buf.extend_from_slice(b"N/A"),
-            },
-            _ if row.days_back > 0 => {
-                let date = self.generator.date_of(self.day - row.days_back as i32);
-                push_date(buf, date);
-                push_time(buf, row.ms);
-            }
-            _ => {
-                buf.extend_from_slice(&self.date_text);
-                push_time(buf, row.ms);
-            }
-        }
-        buf.push(b',');
-        if anomaly != Anomaly::MissingUser {
-            push_u64(buf, who.user);
-        }
-        buf.push(b',');
-        buf.extend_from_slice(&who.session);
-        buf.push(b',');
-        match anomaly {
-            Anomaly::Variant(style) => push_variant(buf, row.event_type, style),
-            Anomaly::Unknown(i) => {
-                buf.extend_from_slice(UNKNOWN_EVENT_TYPES[i as usize].as_bytes());
-            }
-            _ => buf.extend_from_slice(row.event_type.as_str().as_bytes()),
-        }
-        buf.push(b',');
-        push_page(buf, row.page);
-        buf.push(b',');
-        if row.product > 0 {
-            push_u64(buf, row.product);
-        }
-        buf.push(b',');
-        match anomaly {
-            Anomaly::BadNumber(0) => buf.extend_from_slice(b"two"),
-            Anomaly::BadNumber(1) => buf.extend_from_slice(b"1.5"),
-            Anomaly::InvalidPurchase(0) => buf.push(b'0'),
-            Anomaly::InvalidPurchase(1) => buf.extend_from_slice(b"150"),
-            _ if row.quantity > 0 => push_u64(buf, u64::from(row.quantity)),
-            _ => {}
-        }
-        buf.push(b',');
-        match (anomaly, row.price) {
-            (Anomaly::BadNumber(2), _) => buf.extend_from_slice(b"12.345"),
-            (Anomaly::BadNumber(_), _) => buf.extend_from_slice(b"$9.99"),
-            (Anomaly::InvalidPurchase(2), _) => buf.extend_from_slice(b"0.00"),
-            (Anomaly::InvalidPurchase(3), Some(p)) => push_money(buf, -p),
-            (_, Some(p)) => push_money(buf, p),
-            (_, None) => {}
-        }
-        buf.push(b',');
-        if let (Some(order), false) = (row.order, anomaly == Anomaly::InvalidPurchase(4)) {
-            buf.extend_from_slice(&order);
-        }
-        buf.push(b',');
-        let attrs = if row.ms >= who.change_ms && row.days_back == 0 {
-            who.after
-        } else {
-            who.before
-        };
-        buf.extend_from_slice(DEVICES[attrs.device as usize].0.as_bytes());
-        if anomaly != Anomaly::FieldCount(false) {
-            buf.push(b',');
-            buf.extend_from_slice(CITIES[attrs.city as usize].0.as_bytes());
-        }
-        if anomaly == Anomaly::FieldCount(true) {
-            buf.extend_from_slice(b",extra");
-        }
-        buf.push(b'\n');
     }
 }
 
@@ -483,47 +333,5 @@ impl Clock {
             self.ms = self.ms.saturating_add(2000 + rng.exp(25_000.0) as u32);
         }
         (self.ms < DAY_MS).then_some(self.ms)
-    }
-}
-
-fn plain(ms: u32, event_type: EventType, page: Page, rng: &mut Rand) -> Row {
-    let mut id = [0u8; 36];
-    rng.uuid(&mut id);
-    Row {
-        id,
-        days_back: 0,
-        ms,
-        event_type,
-        page,
-        product: 0,
-        quantity: 0,
-        price: None,
-        order: None,
-    }
-}
-
-fn push_page(buf: &mut Vec<u8>, page: Page) {
-    match page {
-        Page::Home => buf.push(b'/'),
-        Page::Category(c) => {
-            buf.extend_from_slice(b"/c/");
-            buf.extend_from_slice(CATEGORIES[c as usize].0.as_bytes());
-        }
-        Page::Search(t) => {
-            buf.extend_from_slice(b"/search?q=");
-            buf.extend_from_slice(SEARCH_TERMS[t as usize].as_bytes());
-        }
-        Page::Product(p) => {
-            buf.extend_from_slice(b"/p/");
-            push_u64(buf, p);
-        }
-        Page::Reviews(p) => {
-            buf.extend_from_slice(b"/p/");
-            push_u64(buf, p);
-            buf.extend_from_slice(b"/reviews");
-        }
-        Page::Cart => buf.extend_from_slice(b"/cart"),
-        Page::Checkout => buf.extend_from_slice(b"/checkout"),
-        Page::Complete => buf.extend_from_slice(b"/checkout/complete"),
     }
 }

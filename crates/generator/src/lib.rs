@@ -41,6 +41,7 @@ mod out;
 mod population;
 mod range;
 mod rng;
+mod row;
 mod tables;
 
 pub use calendar::black_friday;
