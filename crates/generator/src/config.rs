@@ -178,7 +178,7 @@ impl Default for GeneratorConfig {
 impl Default for Population {
     fn default() -> Self {
         Self {
-            initial_users: 3500,
+            initial_users: 7000,
             signups_per_day: 24.0,
             signup_growth: 0.5,
             initial_products: 300,

@@ -101,10 +101,10 @@ impl Draw for Rand {
 const CORE_SLOT: u64 = (1 << SLOT_BITS) - 1;
 /// Users per core stream.
 const CORE_BLOCK: u64 = 64;
-/// 64-bit words of core randomness per user.
-pub const CORE_WORDS: usize = 16;
+/// 64-bit words of core randomness per user (`UserLife::draw_core` takes at most ten).
+pub const CORE_WORDS: usize = 12;
 
-/// A user's core randomness: a fixed slice of [`CORE_WORDS`] words of a ChaCha8 stream
+/// A user's core randomness: a fixed slice of [`CORE_WORDS`] 64-bit words of a ChaCha8 stream
 /// keyed by seed and block of 64 users, so that walking the population in id order costs
 /// one ChaCha block per user instead of a fresh stream per user. Draws past the slice wrap
 /// around (the core never needs that many).

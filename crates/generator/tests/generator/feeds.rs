@@ -144,13 +144,13 @@ fn the_first_day_carries_the_whole_initial_population_and_catalogue() {
     let m = g.write_day(dir.path(), date("2026-01-01")).unwrap();
     let snapshot = g.write_snapshot(dir.path(), date("2026-01-01")).unwrap();
     assert_eq!(snapshot.date, date("2025-12-31"));
-    // 3500 × 0.2 initial users plus the first day's signups; 300 × 0.2 products.
+    // 7000 × 0.2 initial users plus the first day's signups; 300 × 0.2 products.
     let signups_on_day_one = records(&read(&day_dir(dir.path(), date("2026-01-01")), "users.csv"))
         .iter()
         .filter(|r| r["signup_date"] == "2026-01-01")
         .count() as u64;
-    assert_eq!(snapshot.files["users.csv"].rows, 700);
-    assert_eq!(m.files["users.csv"].rows, 700 + signups_on_day_one);
+    assert_eq!(snapshot.files["users.csv"].rows, 1400);
+    assert_eq!(m.files["users.csv"].rows, 1400 + signups_on_day_one);
     let new_on_day_one = records(&read(
         &day_dir(dir.path(), date("2026-01-01")),
         "products.csv",

