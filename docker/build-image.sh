@@ -5,13 +5,15 @@
 #   docker/build-image.sh [BINARY] [TAG]
 #
 # BINARY defaults to $RETENTION_BIN, then target/release/retention; TAG to $RETENTION_IMAGE,
-# then retention:latest. The build context is a temporary directory holding only the binary,
-# config/ and docker/Dockerfile.runtime, so target/ is never sent to the daemon.
+# then retention:latest; the configuration baked in is config/ (RETENTION_CONFIG_DIR overrides).
+# The build context is a temporary directory holding only the binary, the configuration and
+# docker/Dockerfile.runtime, so target/ is never sent to the daemon.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${1:-${RETENTION_BIN:-$repo/target/release/retention}}
 tag=${2:-${RETENTION_IMAGE:-retention:latest}}
+config=${RETENTION_CONFIG_DIR:-$repo/config}
 
 if [[ ! -x $bin ]]; then
     echo "build-image: no executable retention binary at $bin" >&2
@@ -23,8 +25,8 @@ context=$(mktemp -d)
 trap 'rm -rf "$context"' EXIT
 cp "$bin" "$context/retention"
 mkdir "$context/config"
-if [[ -d $repo/config ]]; then
-    cp -R "$repo/config/." "$context/config/"
+if [[ -d $config ]]; then
+    cp -R "$config/." "$context/config/"
 fi
 cp "$repo/docker/Dockerfile.runtime" "$context/Dockerfile"
 

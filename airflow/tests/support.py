@@ -9,8 +9,10 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -137,6 +139,24 @@ def run(cmd: list[str], env: dict[str, str], timeout: int = 600, check: bool = F
     return proc
 
 
+_CONFIG_COPY: Path | None = None
+
+
+def config_file() -> Path | None:
+    """The checkout's config/retention.yaml, copied with its directory once per session: every
+    run of a test session then sees the same settings (the warehouse refuses a day generated
+    with a different config), even while someone edits the checkout."""
+    global _CONFIG_COPY
+    if _CONFIG_COPY is None:
+        source = REPO_ROOT / "config"
+        if not (source / "retention.yaml").is_file():
+            return None
+        copy = Path(tempfile.mkdtemp(prefix="retention-config-")) / "config"
+        shutil.copytree(source, copy)
+        _CONFIG_COPY = copy / "retention.yaml"
+    return _CONFIG_COPY
+
+
 def local_env(home: Path, db: FreshDatabase, data_dir: Path, **extra: str) -> dict[str, str]:
     """Environment of an `airflow dags test` with the local runner on ``db``."""
     settings = {
@@ -146,6 +166,9 @@ def local_env(home: Path, db: FreshDatabase, data_dir: Path, **extra: str) -> di
         "RETENTION_RETRIES": "0",
         "AIRFLOW_CONN_RETENTION_POSTGRES": db.url_with_password(),
     }
+    config = config_file()
+    if config is not None:
+        settings["RETENTION_CONFIG"] = str(config)
     return airflow_env(home, **{**settings, **extra})
 
 
@@ -211,13 +234,11 @@ def warehouse_checksums(db: FreshDatabase) -> dict[str, tuple[int, str]]:
 
 
 def retention(args: list[str], db_url: str, data_dir: Path, timeout: int = 600):
-    """Runs the binary the way the DAG's local runner does (same config, data dir)."""
+    """Runs the binary the way the tests' local runner does (same config copy, data dir)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RETENTION_")}
     env.update(DATABASE_URL=db_url, RETENTION_DATA_DIR=str(data_dir))
-    config = os.environ.get("RETENTION_CONFIG") or (
-        str(REPO_ROOT / "config/retention.yaml") if (REPO_ROOT / "config/retention.yaml").is_file() else None
-    )
-    flags = ["--config", config] if config else []
+    config = config_file()
+    flags = ["--config", str(config)] if config else []
     return run([str(retention_bin()), *flags, *args], env, timeout)
 
 
@@ -230,3 +251,30 @@ def last_json(output: str) -> dict | None:
         if isinstance(value, dict):
             return value
     return None
+
+
+class Webhook:
+    """A tiny HTTP server on 127.0.0.1 that records the JSON bodies POSTed to it."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict] = []
+        received = self.bodies
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                length = int(self.headers["Content-Length"])
+                received.append(json.loads(self.rfile.read(length)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/retention"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -3,6 +3,7 @@ local binary and (marked `docker`) in the image."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -14,7 +15,6 @@ import yaml
 
 import support
 from support import STEPS
-from test_alerts import Webhook
 
 # Every test here needs the whole pipeline (generate .. transform) in the binary.
 pytestmark = [pytest.mark.real, pytest.mark.pipeline]
@@ -89,10 +89,11 @@ def failing_config(tmp_path: Path) -> Path:
         "    kwargs: {min_value: 0, max_value: 0}\n"
         "    severity: critical\n"
     )
-    repo_config = support.REPO_ROOT / "config/retention.yaml"
-    config = yaml.safe_load(repo_config.read_text()) if repo_config.is_file() else {}
-    config = config or {}
-    config["generator"] = str((repo_config.parent / config.get("generator", "generator.yaml")).resolve())
+    base = support.config_file()
+    config = (yaml.safe_load(base.read_text()) or {}) if base else {}
+    for key in ("generator", "dimensions"):
+        if key in config:
+            config[key] = str((base.parent / config[key]).resolve())
     config["expectations"] = [str(suite)]
     path = tmp_path / "retention.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -101,7 +102,7 @@ def failing_config(tmp_path: Path) -> Path:
 
 def test_a_failing_quality_gate_fails_the_run_skips_transform_and_alerts(fresh_db, tmp_path):
     home = support.airflow_home()
-    hook = Webhook()
+    hook = support.Webhook()
     try:
         env = support.local_env(
             home,
@@ -214,10 +215,16 @@ def docker_image() -> str:
     if info.returncode != 0:
         pytest.fail(f"the Docker path needs a Docker engine: docker info says {info.stderr.strip()[-500:]}")
     tag = "retention:airflow-test"
+    env = dict(os.environ)
+    config = support.config_file()
+    if config is not None:
+        # The same configuration the local runs of this session use.
+        env["RETENTION_CONFIG_DIR"] = str(config.parent)
     subprocess.run(
         [str(support.REPO_ROOT / "docker/build-image.sh"), str(support.retention_bin()), tag],
         check=True,
         timeout=600,
+        env=env,
     )
     return tag
 
@@ -263,7 +270,7 @@ def test_a_quality_gate_failure_in_a_container_fails_at_once_and_alerts(docker_i
     # A day that was never loaded: the image's default suites find no events (exit 3).
     support.retention(["init"], fresh_db.url, Path("/nonexistent"))
     home = support.airflow_home()
-    hook = Webhook()
+    hook = support.Webhook()
     try:
         env = support.airflow_env(
             home,
