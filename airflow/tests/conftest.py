@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -13,7 +15,9 @@ REPO_ROOT = AIRFLOW_DIR.parent
 DAGS_FOLDER = AIRFLOW_DIR / "dags"
 
 # Airflow reads its configuration when first imported: set it up before anything imports it.
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="retention-airflow-home-"))
+_HOME = tempfile.mkdtemp(prefix="retention-airflow-unit-home-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+os.environ["AIRFLOW_HOME"] = _HOME
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_FOLDER)

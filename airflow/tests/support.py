@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -26,6 +27,10 @@ DAGS_FOLDER = AIRFLOW_DIR / "dags"
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 STEPS = ("init", "generate", "load", "validate", "scd", "transform")
+
+#: Every temporary directory of a test session lives here, removed when the session ends.
+SCRATCH = Path(tempfile.mkdtemp(prefix="retention-airflow-tests-"))
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 
 #: A password the trust-authenticated test server ignores, so that a leak can be looked for.
 PASSWORD = "pw-must-not-leak-7f3a9c"
@@ -102,10 +107,10 @@ def airflow_home() -> Path:
     one migrated once per session: `airflow db migrate` costs seconds)."""
     global _TEMPLATE_HOME
     if _TEMPLATE_HOME is None:
-        template = Path(tempfile.mkdtemp(prefix="retention-airflow-template-"))
+        template = Path(tempfile.mkdtemp(prefix="template-", dir=SCRATCH))
         run([str(VENV_BIN / "airflow"), "db", "migrate"], airflow_env(template), timeout=300, check=True)
         _TEMPLATE_HOME = template
-    home = Path(tempfile.mkdtemp(prefix="retention-airflow-home-"))
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=SCRATCH))
     shutil.copy(_TEMPLATE_HOME / "airflow.db", home / "airflow.db")
     return home
 
@@ -151,7 +156,7 @@ def config_file() -> Path | None:
         source = REPO_ROOT / "config"
         if not (source / "retention.yaml").is_file():
             return None
-        copy = Path(tempfile.mkdtemp(prefix="retention-config-")) / "config"
+        copy = Path(tempfile.mkdtemp(prefix="config-", dir=SCRATCH)) / "config"
         shutil.copytree(source, copy)
         _CONFIG_COPY = copy / "retention.yaml"
     return _CONFIG_COPY
