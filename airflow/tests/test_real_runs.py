@@ -209,7 +209,7 @@ def test_the_range_script_stops_at_the_first_failed_day(fresh_db, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def docker_image() -> str:
+def docker_image():
     """The runtime image built from the binary under test (docker/build-image.sh)."""
     info = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True)
     if info.returncode != 0:
@@ -226,7 +226,9 @@ def docker_image() -> str:
         timeout=600,
         env=env,
     )
-    return tag
+    yield tag
+    # Rebuilt every session: removing it keeps untagged old builds from piling up.
+    subprocess.run(["docker", "rmi", "--force", tag], capture_output=True)
 
 
 @pytest.mark.docker
