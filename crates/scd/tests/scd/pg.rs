@@ -106,15 +106,16 @@ pub async fn versions(client: &Client) -> Vec<Version> {
         .collect()
 }
 
-/// (user_sk, user_id, country, email, valid_from..valid_to as text, current, deleted) for exact asserts.
+/// (user_sk, user_id, country, email, valid_from..valid_to as text, current, deleted) for exact
+/// asserts; times off the hour show to the microsecond.
 pub async fn rows(
     client: &Client,
 ) -> Vec<(i64, i64, Option<String>, Option<String>, String, bool, bool)> {
     client
         .query(
             "SELECT user_sk, user_id, country, email, \
-             to_char(valid_from AT TIME ZONE 'UTC', 'MM-DD HH24') || '..' || \
-             CASE WHEN valid_to = 'infinity' THEN 'inf' ELSE to_char(valid_to AT TIME ZONE 'UTC', 'MM-DD HH24') END, \
+             to_char(valid_from AT TIME ZONE 'UTC', CASE WHEN date_trunc('hour', valid_from) = valid_from THEN 'MM-DD HH24' ELSE 'MM-DD HH24:MI:SS.US' END) || '..' || \
+             CASE WHEN valid_to = 'infinity' THEN 'inf' ELSE to_char(valid_to AT TIME ZONE 'UTC', CASE WHEN date_trunc('hour', valid_to) = valid_to THEN 'MM-DD HH24' ELSE 'MM-DD HH24:MI:SS.US' END) END, \
              is_current, is_deleted FROM dw.dim_user ORDER BY user_sk",
             &[],
         )
