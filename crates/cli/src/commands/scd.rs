@@ -20,6 +20,11 @@ pub async fn run(ctx: &Ctx, args: ScdArgs) -> Result<Report, CliError> {
     let started = Instant::now();
     let date = args.day.date;
     let specs = dimension_specs(&ctx.global.config)?;
+    if let Some(from) = args.rebuild_from.filter(|from| *from > date) {
+        return Err(CliError::Usage(format!(
+            "--rebuild-from {from} is after --date {date}"
+        )));
+    }
     let client = ctx.connect().await?;
     let (outcome, run_id) = tracked(&client, "scd", Some(date), |_| async {
         // The merge needs its own connection: it runs a transaction while `tracked` holds
@@ -97,7 +102,11 @@ pub async fn merge_day(
                 m.new_versions,
                 m.type1_updates,
                 m.deletions,
-                if m.already_merged { " (already merged)" } else { "" }
+                if m.already_merged {
+                    " (already merged)"
+                } else {
+                    ""
+                }
             );
             o.counts = RowCounts {
                 rows_in: o.counts.rows_in + m.rows_in,
