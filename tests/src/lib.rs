@@ -57,7 +57,7 @@ pub struct TestServer {
 }
 
 enum Keep {
-    Container(#[allow(dead_code)] Container<Postgres>),
+    Container(#[allow(dead_code)] Box<Container<Postgres>>),
     Cluster(#[allow(dead_code)] LocalCluster),
 }
 
@@ -155,7 +155,7 @@ fn from_container() -> Result<TestServer, String> {
         "postgres://postgres:postgres@127.0.0.1:{port}/postgres"
     ))
     .map_err(|e| e.to_string())?;
-    keep(Keep::Container(container));
+    keep(Keep::Container(Box::new(container)));
     eprintln!("test harness: using container {id} (postgres:15) on 127.0.0.1:{port}");
     Ok(TestServer {
         admin,

@@ -1,4 +1,5 @@
 //! The `retention` binary as a user runs it: help, exit codes, the JSON line, connection errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns panic by design
 
 use std::process::{Command, Output};
 

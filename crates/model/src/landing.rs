@@ -71,7 +71,9 @@ pub fn day_dir(data_dir: &Path, date: NaiveDate) -> PathBuf {
 /// `data_dir/snapshots/dt=YYYY-MM-DD`. `generate --snapshot --date D` writes the snapshot as of
 /// `D - 1` here, so a warehouse can start on day `D`; its manifest has `snapshot: true`.
 pub fn snapshot_dir(data_dir: &Path, as_of: NaiveDate) -> PathBuf {
-    data_dir.join("snapshots").join(format!("dt={}", as_of.format("%Y-%m-%d")))
+    data_dir
+        .join("snapshots")
+        .join(format!("dt={}", as_of.format("%Y-%m-%d")))
 }
 
 /// One file's entry in the manifest.

@@ -1,4 +1,5 @@
 //! `init` against a real PostgreSQL: the whole catalogue, re-runs, concurrency, changed files.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns panic by design
 
 use retention_model::{Error, MIGRATIONS, Migration, migrate, migrate_with};
 use retention_testing::TestDb;

@@ -1,4 +1,5 @@
 //! TLS when the URL asks for it: a throwaway cluster with a certificate from a test CA.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns panic by design
 
 use std::{path::Path, process::Command};
 
