@@ -52,6 +52,18 @@ pub struct TaskRun {
     started: Instant,
 }
 
+/// The machine's name for `ops.task_runs.host`: `HOSTNAME` when the shell exports it, else
+/// the kernel's (`/proc/sys/kernel/hostname`, `/etc/hostname`), which is also what a Docker
+/// container reports as its id. `None` when neither says.
+pub fn host_name() -> Option<String> {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+}
+
 impl TaskRun {
     /// Records the start of `step` for `batch_date` and returns the open run.
     pub async fn start(
@@ -59,7 +71,7 @@ impl TaskRun {
         step: &str,
         batch_date: Option<NaiveDate>,
     ) -> Result<Self> {
-        let host = std::env::var("HOSTNAME").ok();
+        let host = host_name();
         let row = client
             .query_one(
                 "INSERT INTO ops.task_runs (step, batch_date, host, pid) VALUES ($1, $2, $3, $4) RETURNING run_id",
@@ -169,6 +181,17 @@ pub async fn unlock_step(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_host_name_is_known_without_hostname_in_the_environment() {
+        // Processes started by Airflow or cron have no HOSTNAME; the kernel's name is used.
+        let kernel = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+        let name = host_name().unwrap();
+        assert!(!name.is_empty() && !name.contains('\n'));
+        if std::env::var_os("HOSTNAME").is_none() {
+            assert_eq!(name, kernel.trim());
+        }
+    }
 
     #[test]
     fn advisory_keys_differ_by_step_and_day() {
