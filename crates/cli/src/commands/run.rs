@@ -3,10 +3,7 @@
 //! order generate → load → validate → scd → transform; the first failure stops the run,
 //! naming the day and the step, with its exit code (3 for the quality gate).
 
-use std::{
-    io::{IsTerminal, Write},
-    time::Instant,
-};
+use std::{io::IsTerminal, time::Instant};
 
 use chrono::{Days, NaiveDate};
 use retention_generator::{DEFAULT_SCALE, DEFAULT_SEED, Generator, GeneratorConfig};
@@ -20,6 +17,7 @@ use crate::{
         ValidateArgs,
     },
     error::CliError,
+    logging,
     report::Report,
 };
 
@@ -310,6 +308,8 @@ struct Progress {
     done_days: usize,
     last_day: Option<NaiveDate>,
     started: Instant,
+    /// The bar as last drawn by `start`, which `done` extends with the step's rate.
+    line: String,
 }
 
 impl Progress {
@@ -320,6 +320,7 @@ impl Progress {
             done_days: 0,
             last_day: None,
             started: Instant::now(),
+            line: String::new(),
         }
     }
 
@@ -333,15 +334,15 @@ impl Progress {
             let filled = (self.done_days * width)
                 .checked_div(self.total)
                 .unwrap_or(0);
-            eprint!(
-                "\r\x1b[K[{}{}] {}/{} {date} {step:<9} {:>6.1}s",
+            self.line = format!(
+                "[{}{}] {}/{} {date} {step:<9} {:>6.1}s",
                 "#".repeat(filled),
                 ".".repeat(width - filled),
                 self.done_days,
                 self.total,
                 self.started.elapsed().as_secs_f64()
             );
-            let _ = std::io::stderr().flush();
+            logging::set_status(&self.line);
         }
     }
 
@@ -353,8 +354,7 @@ impl Progress {
             rows as f64 * 1000.0 / s.duration_ms as f64
         };
         if self.tty {
-            eprint!("  {rows} rows, {:.0} rows/s", rate);
-            let _ = std::io::stderr().flush();
+            logging::set_status(&format!("{}  {rows} rows, {rate:.0} rows/s", self.line));
         } else {
             eprintln!(
                 "{date} {:<9} {rows:>9} rows {:>8} ms {:>10.0} rows/s",
@@ -365,7 +365,7 @@ impl Progress {
 
     fn finish(&mut self) {
         if self.tty {
-            eprintln!();
+            logging::end_status();
         }
     }
 }
