@@ -2,7 +2,7 @@
 //! one row per expectation in `ops.validation_results`, optionally writes the GE-shaped
 //! result file, and fails with exit code 3 when a critical expectation does not hold.
 
-use std::{path::PathBuf, time::Instant};
+use std::time::Instant;
 
 use retention_model::ops::{RowCounts, lock_step};
 use retention_quality::{Batch, Severity, Strategy, Suite, store_results, validate};
@@ -13,17 +13,42 @@ use crate::{cli, cli::ValidateArgs, error::CliError, report::Report};
 /// Where the CLI stores results (the crate takes any table of this shape).
 const RESULTS_TABLE: &str = "ops.validation_results";
 
+/// The project's default suites, built in for when no `config/retention.yaml` is found (the
+/// binary run from another directory, or installed on its own), in the order a directory
+/// of them loads.
+const BUILT_IN_SUITES: [(&str, &str); 3] = [
+    (
+        "built-in staging_events.yaml",
+        include_str!("../../../../config/expectations/staging_events.yaml"),
+    ),
+    (
+        "built-in staging_products.yaml",
+        include_str!("../../../../config/expectations/staging_products.yaml"),
+    ),
+    (
+        "built-in staging_users.yaml",
+        include_str!("../../../../config/expectations/staging_users.yaml"),
+    ),
+];
+
 pub async fn run(ctx: &Ctx, args: ValidateArgs) -> Result<Report, CliError> {
     let started = Instant::now();
     let date = args.day.date;
     let paths = if !args.suites.is_empty() {
         args.suites.clone()
-    } else if !ctx.config.expectations.is_empty() {
-        ctx.config.expectations.clone()
     } else {
-        vec![PathBuf::from("config/expectations")]
+        ctx.config.expectations.clone()
     };
-    let suites = Suite::load_all(&paths).map_err(|e| CliError::Usage(e.to_string()))?;
+    let suites = if paths.is_empty() {
+        tracing::debug!("no configured suites; using the built-in ones");
+        BUILT_IN_SUITES
+            .iter()
+            .map(|(name, text)| Suite::from_yaml_str(text, name))
+            .collect::<Result<Vec<_>, _>>()
+    } else {
+        Suite::load_all(&paths)
+    }
+    .map_err(|e| CliError::Usage(e.to_string()))?;
     if suites.is_empty() {
         return Err(CliError::Usage(format!(
             "no expectation suites in {paths:?}"
