@@ -411,6 +411,50 @@ async fn a_reload_keeps_erased_users_erased_in_staging_and_quarantine() {
     }
 }
 
+#[tokio::test]
+async fn a_reload_keeps_a_new_life_begun_after_the_deletion_in_the_same_batch() {
+    let db = TestDb::migrated().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut files = Files::clean(1);
+    let (mut users, _) = files.users.clone();
+    // User 3 changes, is deleted at 12:00 and opens a new account at 15:00, all on day 5.
+    users.extend_from_slice(
+        b"3,c@x.io,Cy C,DE,Berlin,mobile,seo,free,2025-02-01,2025-03-05T08:00:00Z,false\n\
+          3,c@x.io,Cy C,DE,Berlin,mobile,seo,free,2025-02-01,2025-03-05T12:00:00Z,true\n\
+          3,n@x.io,Neo N,FR,Paris,web,ads,pro,2025-03-05,2025-03-05T15:00:00Z,false\n",
+    );
+    files.users = (users, 5);
+    write_day(data.path(), day(5), &files);
+    let c = db.client().await;
+    c.execute(
+        "INSERT INTO ops.erasures (user_id, deleted_at, batch_date) VALUES (3, '2025-03-05 12:00+00', '2025-03-05')",
+        &[],
+    )
+    .await
+    .unwrap();
+    for _ in 0..2 {
+        load(&db, data.path(), day(5)).await.unwrap();
+        let rows: Vec<(Option<String>, Option<String>)> = c
+            .query(
+                "SELECT email, full_name FROM staging.users WHERE user_id = 3 ORDER BY updated_at",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (None, None),
+                (None, None),
+                (Some("n@x.io".to_owned()), Some("Neo N".to_owned()))
+            ]
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_load_killed_mid_copy_leaves_the_earlier_batch_intact() {
     let db = TestDb::migrated().await;

@@ -6,7 +6,8 @@
 //!   per-column normalisation. [`DimensionSpec::list_from_yaml`] reads a file of them.
 //! - [`MergePlan::diff`] is the pure core: the current state of the batch's keys plus the
 //!   batch's rows → one [`Action`] per key (new key, new version, type-1 update, close on
-//!   delete, no-op, ...). No database involved.
+//!   delete, no-op, ...; a key deleted and re-created within the batch gets its deletion and
+//!   its new life). No database involved.
 //! - [`merge_batch`] is the PostgreSQL executor: in one transaction, under an advisory lock
 //!   per dimension, it reads the batch and the keys' current versions, runs the diff, sends
 //!   the actions by binary COPY into a temporary table and applies them with a handful of

@@ -97,6 +97,11 @@ pub struct ErasePlace {
     pub key_column: String,
     /// Rows of batches up to the deletion's batch are erased; later ones belong to a new life.
     pub batch_column: String,
+    /// The rows' effective time, if they have one: rows of the deletion's own batch are then
+    /// erased only up to the deletion (later rows of that batch are a new life of the key,
+    /// deleted and re-created within the batch). Without it the whole batch is erased.
+    #[serde(default)]
+    pub time_column: Option<String>,
     /// Columns set to NULL.
     #[serde(default)]
     pub null_columns: Vec<String>,

@@ -299,6 +299,15 @@ impl DimensionSql {
         for c in [&place.key_column, &place.batch_column] {
             type_of(&types, &place.table, c)?;
         }
+        let pb = column_ident(&place.batch_column)?;
+        let same_batch = match &place.time_column {
+            Some(t) => {
+                type_of(&types, &place.table, t)?;
+                let t = column_ident(t)?;
+                format!("(p.{pb} < $1 OR p.{t} IS NULL OR p.{t} <= a.effective)")
+            }
+            None => "true".to_owned(),
+        };
         if sets.is_empty() {
             return Err(Error::Config(format!(
                 "erase_in {}: nothing to erase",
@@ -307,7 +316,6 @@ impl DimensionSql {
         }
         let table = table_ident(&place.table)?;
         let pk = column_ident(&place.key_column)?;
-        let pb = column_ident(&place.batch_column)?;
         let set = sets.join(", ");
         let need = needed.join(" OR ");
         let mut vars = base.to_vec();
@@ -317,6 +325,7 @@ impl DimensionSql {
             ("place_batch", pb.as_str()),
             ("place_set", set.as_str()),
             ("place_needed", need.as_str()),
+            ("place_same_batch", same_batch.as_str()),
         ]);
         render(template!("erase_place"), &vars)
     }

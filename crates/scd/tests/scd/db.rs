@@ -316,6 +316,80 @@ async fn a_deleted_user_coming_back_starts_a_new_life_and_the_old_one_stays_eras
     );
 }
 
+/// (batch, hour of updated_at, email) of every staged user row.
+async fn staged(c: &Client) -> Vec<(String, String, Option<String>)> {
+    c.query(
+        "SELECT batch_date::text, to_char(updated_at AT TIME ZONE 'UTC', 'HH24'), email \
+         FROM staging.users ORDER BY batch_date, updated_at",
+        &[],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect()
+}
+
+#[tokio::test]
+async fn a_user_deleted_and_recreated_in_one_batch_has_the_old_life_closed_and_erased() {
+    let db = TestDb::migrated().await;
+    let mut c = db.client().await;
+    stage_users(&c, day(0), &[user(1, 0, 10, "DE", "free", "a@x.io", "Ann")]).await;
+    // Day 1: a change, the deletion at 12:00, the account opened again at 15:00.
+    stage_users(
+        &c,
+        day(1),
+        &[
+            user(1, 1, 9, "AT", "free", "a@x.io", "Ann"),
+            deleted(user(1, 1, 12, "AT", "free", "a@x.io", "Ann")),
+            user(1, 1, 15, "FR", "pro", "neo@x.io", "Neo"),
+        ],
+    )
+    .await;
+    merge(&mut c, 0).await;
+    let stats = merge(&mut c, 1).await;
+    assert_eq!((stats.deletions, stats.recreated), (1, 1), "{stats:?}");
+    let expected = [
+        r(1, 1, "DE", None, "03-01 10..03-02 12", false, true),
+        r(2, 1, "FR", Some("neo@x.io"), "03-02 15..inf", true, false),
+    ];
+    assert_eq!(rows(&c).await, expected);
+    // In staging, the old life's rows are erased; the new life's row keeps its data.
+    let staging = staged(&c).await;
+    let emails: Vec<Option<&str>> = staging.iter().map(|(_, _, e)| e.as_deref()).collect();
+    assert_eq!(emails, [None, None, None, Some("neo@x.io")], "{staging:?}");
+    let erasures: Vec<(i64, String)> = c
+        .query(
+            "SELECT user_id, to_char(deleted_at AT TIME ZONE 'UTC', 'MM-DD HH24') FROM ops.erasures",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(erasures, [(1, "03-02 12".to_owned())]);
+
+    // Re-merging changes nothing; a rebuild from either day gives the same history.
+    assert!(merge(&mut c, 1).await.already_merged);
+    for from in [0, 1] {
+        rebuild_from(&mut c, &user_spec(), day(from), day(1))
+            .await
+            .unwrap();
+        let versions = rows(&c).await;
+        let shape: Vec<_> = versions
+            .iter()
+            .map(|v| (&v.2, &v.3, &v.4, v.5, v.6))
+            .collect();
+        let want: Vec<_> = expected
+            .iter()
+            .map(|v| (&v.2, &v.3, &v.4, v.5, v.6))
+            .collect();
+        assert_eq!(shape, want, "rebuild from day {from}");
+        assert_eq!(staged(&c).await, staging);
+    }
+}
+
 #[tokio::test]
 async fn merging_a_merged_batch_again_changes_nothing_even_after_later_days() {
     let db = TestDb::migrated().await;

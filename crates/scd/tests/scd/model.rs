@@ -117,11 +117,23 @@ fn expected(spec: &DimensionSpec, feeds: &[Vec<FeedRow>]) -> Expected {
     let mut lives: BTreeMap<i64, Vec<Life>> = BTreeMap::new();
     let mut as_of = Vec::new();
     for rows in feeds {
+        // Rows of a day come in time order: the last of a key wins, and a deletion before
+        // a winning live row ends the key's life first (deleted and re-created that day).
         let mut latest: BTreeMap<i64, &FeedRow> = BTreeMap::new();
+        let mut deleted_before: BTreeMap<i64, bool> = BTreeMap::new();
         for r in rows {
+            let before = latest.get(&r.key).is_some_and(|l| l.deleted)
+                || deleted_before.get(&r.key).copied().unwrap_or(false);
+            deleted_before.insert(r.key, !r.deleted && before);
             latest.insert(r.key, r);
         }
         for (key, r) in latest {
+            if deleted_before.get(&key).copied().unwrap_or(false)
+                && live.remove(&key).is_some()
+                && let Some(l) = lives.entry(key).or_default().last_mut()
+            {
+                l.deleted = true;
+            }
             let values: Vec<Value> = r
                 .values
                 .iter()
