@@ -5,7 +5,7 @@
 //! is written whole, and the bar is drawn again under it, so the two never interleave.
 
 use std::{
-    io::{self, Write},
+    io::{self, IsTerminal, Write},
     sync::Mutex,
 };
 
@@ -25,6 +25,8 @@ pub fn init(format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(StderrWriter)
+        // Colours only for a person at a terminal: Airflow logs and files get plain text.
+        .with_ansi(io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_target(false);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
