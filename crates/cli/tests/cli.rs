@@ -1,28 +1,12 @@
 //! The `retention` binary as a user runs it: help, exit codes, the JSON line, connection errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns panic by design
 
-use std::process::{Command, Output};
+use std::process::Command;
 
+mod common;
+
+use common::{last_json_line, retention};
 use retention_testing::TestDb;
-
-fn retention(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retention"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("RETENTION_DATA_DIR")
-        .env_remove("RETENTION_SEED")
-        .env_remove("RETENTION_SCALE")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn last_json_line(out: &Output) -> serde_json::Value {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last)
-        .unwrap_or_else(|e| panic!("last stdout line is not JSON ({e}): {stdout}"))
-}
 
 #[test]
 fn help_explains_every_command() {

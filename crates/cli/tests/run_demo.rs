@@ -3,36 +3,14 @@
 //! its own throwaway cluster leaving nothing behind.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns panic by design
 
-use std::{
-    path::Path,
-    process::{Command, Output},
-};
+use std::{path::Path, process::Command};
 
+mod common;
+
+use common::{last_json_line, retention, stderr};
 use retention_testing::TestDb;
-use serde_json::Value;
 
 const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config");
-
-fn retention(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retention"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("RETENTION_DATA_DIR")
-        .env_remove("RETENTION_SEED")
-        .env_remove("RETENTION_SCALE")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn last_json_line(out: &Output) -> Value {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// A copy of the project's configuration with one generator line replaced.
 fn config_with(dir: &Path, from: &str, to: &str) -> String {

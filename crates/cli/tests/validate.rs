@@ -2,8 +2,9 @@
 //! result file and the rows in `ops.validation_results`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Output};
+mod common;
 
+use common::{last_json_line, retention};
 use retention_testing::TestDb;
 use serde_json::Value;
 
@@ -11,20 +12,6 @@ const EVENTS_SUITE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../config/expectations/staging_events.yaml"
 );
-
-fn retention(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retention"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn last_json_line(out: &Output) -> Value {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
-}
 
 /// 1,000 events on 2026-03-10: 10 duplicated (20 non-unique rows), 5 missing user ids.
 async fn day(db: &TestDb) -> tokio_postgres::Client {
