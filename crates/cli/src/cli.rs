@@ -38,7 +38,8 @@ pub struct GlobalArgs {
         value_name = "URL"
     )]
     pub database_url: Option<String>,
-    /// Pipeline configuration (YAML): generator settings and expectation suites.
+    /// Pipeline configuration (YAML): generator settings, SCD dimensions and expectation
+    /// suites. If the default path does not exist here, the built-in defaults are used.
     #[arg(
         long,
         global = true,
