@@ -131,7 +131,8 @@ async fn print_kpis(ctx: &Ctx) -> Result<(), CliError> {
     Ok(())
 }
 
-/// A plain text table: left-aligned first column, right-aligned numbers.
+/// A plain text table: columns of numbers (and percentages) right-aligned, text and dates
+/// left-aligned, headers aligned like their column.
 fn table(header: &[String], rows: &[Vec<String>]) -> String {
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
@@ -139,14 +140,24 @@ fn table(header: &[String], rows: &[Vec<String>]) -> String {
             *w = (*w).max(c.chars().count());
         }
     }
+    let numeric: Vec<bool> = (0..header.len())
+        .map(|i| {
+            rows.iter().all(|r| {
+                r.get(i).is_none_or(|c| {
+                    let c = c.trim_end_matches('%');
+                    c.is_empty() || c.parse::<f64>().is_ok()
+                })
+            })
+        })
+        .collect();
     let line = |cells: &[String]| {
         let mut s = String::from(" ");
-        for (i, (c, w)) in cells.iter().zip(&width).enumerate() {
-            let pad = w - c.chars().count();
-            if i == 0 {
-                s.push_str(&format!(" {c}{} ", " ".repeat(pad)));
+        for ((c, w), right) in cells.iter().zip(&width).zip(&numeric) {
+            let pad = " ".repeat(w - c.chars().count());
+            if *right {
+                s.push_str(&format!(" {pad}{c} "));
             } else {
-                s.push_str(&format!(" {}{c} ", " ".repeat(pad)));
+                s.push_str(&format!(" {c}{pad} "));
             }
         }
         s.trim_end().to_owned() + "\n"
@@ -164,4 +175,30 @@ fn table(header: &[String], rows: &[Vec<String>]) -> String {
         out.push_str(&line(r));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn numbers_align_right_and_text_left() {
+        let out = table(
+            &strings(&["rank", "name", "day", "share"]),
+            &[
+                strings(&["1", "Lamp", "2026-01-01", "7%"]),
+                strings(&["10", "Desk chair", "2026-01-02", ""]),
+            ],
+        );
+        let expected = "  rank  name        day         share
+  ----  ----------  ----------  -----
+     1  Lamp        2026-01-01     7%
+    10  Desk chair  2026-01-02
+";
+        assert_eq!(out, expected);
+    }
 }
