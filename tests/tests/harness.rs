@@ -1,5 +1,4 @@
 //! The harness's own tests. CI runs them a second time with `RETENTION_TEST_DB=container`,
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns panic by design
 //! so the Testcontainers path is proven, not assumed.
 
 use retention_testing::{ServerKind, TestDb, server};

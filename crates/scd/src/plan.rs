@@ -117,7 +117,7 @@ pub struct NewVersion {
 /// the new life) for a key deleted and re-created within the batch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MergePlan {
-    /// One action per key.
+    /// One action per key (two for a key deleted and re-created within the batch).
     pub actions: Vec<Action>,
     /// Feed rows read.
     pub rows_in: u64,
