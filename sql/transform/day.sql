@@ -9,13 +9,20 @@
 -- ~0.1 s of execution. Nothing here runs long enough to repay JIT.
 SET LOCAL jit = off;
 
+-- @old_facts
+-- The batch's previous facts (a re-run): the marts subtract what they contributed.
+CREATE TEMP TABLE t_old_facts ON COMMIT DROP AS
+SELECT user_id, event_date, event_ts, event_id, session_id, event_type, device, product_id,
+       quantity, unit_price, order_id
+FROM dw.fact_user_events
+WHERE batch_date = $1::date;
+
 -- @touched_before
 -- (user, week) pairs the batch's previous facts touched: their summaries must be recomputed
 -- even if this run no longer produces those facts.
 CREATE TEMP TABLE t_touched ON COMMIT DROP AS
 SELECT DISTINCT user_id, date_trunc('week', event_date)::date AS week_start
-FROM dw.fact_user_events
-WHERE batch_date = $1::date;
+FROM t_old_facts;
 
 -- @delete_facts
 DELETE FROM dw.fact_user_events WHERE batch_date = $1::date;
@@ -149,6 +156,14 @@ INSERT INTO t_touched
 SELECT DISTINCT user_id, date_trunc('week', (event_ts AT TIME ZONE 'UTC')::date)::date
 FROM t_conform
 WHERE reason IS NULL;
+
+-- @old_summaries
+-- The summaries about to be replaced: the retention and engagement marts subtract them.
+CREATE TEMP TABLE t_sum_old ON COMMIT DROP AS
+SELECT s.user_id, s.week_start, s.daily_events
+FROM dw.fact_user_weekly_summary s
+JOIN (SELECT DISTINCT user_id, week_start FROM t_touched) k
+  ON s.user_id = k.user_id AND s.week_start = k.week_start;
 
 -- @delete_summaries
 DELETE FROM dw.fact_user_weekly_summary s

@@ -27,6 +27,13 @@ pub struct PipelineConfig {
     /// Population scale (overridden by --scale / RETENTION_SCALE).
     #[serde(default)]
     pub scale: Option<f64>,
+    /// The read-only role `init` creates for BI tools (marts and ops only).
+    #[serde(default = "default_bi_role")]
+    pub bi_role: String,
+}
+
+fn default_bi_role() -> String {
+    retention_model::access::DEFAULT_BI_ROLE.to_owned()
 }
 
 fn default_generator() -> PathBuf {
@@ -57,6 +64,7 @@ impl PipelineConfig {
                     expectations: Vec::new(),
                     seed: None,
                     scale: None,
+                    bi_role: default_bi_role(),
                 });
             }
             Err(e) => {

@@ -8,9 +8,10 @@
 //!   with TLS when the URL asks for it and one clear line when a connection fails.
 //! - [`migrate`]: applies `sql/migrations/` in order under an advisory lock, recording each in
 //!   `ops.schema_migrations` and refusing a migration whose file changed.
+//! - [`access`]: the read-only BI role (`marts` and `ops` only) that dashboards connect as.
 //! - [`ops`]: the run log (`ops.task_runs`) and the per-(step, day) advisory locks.
-//! - [`transform`]: the transform step (conformance into facts, weekly summary, table stats;
-//!   the marts are views).
+//! - [`transform`]: the transform step (conformance into facts, weekly summary, the marts'
+//!   incremental refresh, table stats).
 //!
 //! ```no_run
 //! # async fn demo() -> retention_model::Result<()> {
@@ -22,6 +23,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod cluster;
 mod db;
 mod error;

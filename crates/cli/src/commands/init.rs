@@ -23,6 +23,10 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> Result<Report, CliError> {
             migrations.already_applied
         );
     }
+    let bi_role = &ctx.config.bi_role;
+    if retention_model::access::grant_bi_role(&client, bi_role).await? {
+        tracing::info!("created the read-only BI role {bi_role} (marts and ops only)");
+    }
     let range = CalendarRange {
         first: args.calendar_from,
         last: args.calendar_to,
@@ -59,6 +63,7 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> Result<Report, CliError> {
     .with("run_id", run_id)
     .with("migrations_applied", &migrations.applied)
     .with("migrations_already_applied", migrations.already_applied)
+    .with("bi_role", bi_role)
     .with(
         "calendar_days_added",
         outcome.details.get("calendar_days_added"),

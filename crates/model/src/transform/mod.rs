@@ -1,12 +1,16 @@
 //! The transform step: conform a batch day's staged events into `dw.fact_user_events`,
 //! quarantine what fails a rule, recompute the weekly summary of every (user, week) the day
-//! touches, and record table statistics. The marts are plain views over `dw` (migration
-//! `0041_marts.sql`), so they are current as soon as the transaction commits.
+//! touches, refresh the marts for what the batch changed, and record table statistics. The
+//! marts are views (`0041_marts.sql`) over small `mart_state` tables (`0045_mart_state.sql`)
+//! that `sql/transform/marts.sql` updates in the same transaction for the days, weeks and
+//! sessions the batch touched, so a mart read costs what the mart holds, not what the facts
+//! hold, and is current as soon as the transaction commits.
 //!
 //! ```text
 //! staging.events (batch D) ──► rules 1..5 (METRICS.md) ──┬─► quarantine.rejected_rows (stage 'transform')
 //!                                                        └─► dw.fact_user_events (point-in-time user_sk/product_sk)
-//!                                                              └─► dw.fact_user_weekly_summary ──► marts.* (views)
+//!                                                              ├─► dw.fact_user_weekly_summary ─┐
+//!                                                              └──────────────────────────────┴─► mart_state.* ──► marts.* (views)
 //! ```
 //!
 //! Everything for day D runs in one transaction under the advisory lock of
@@ -33,7 +37,7 @@ use crate::{
     ops::{RowCounts, lock_step_xact},
 };
 
-mod statements;
+pub(crate) mod statements;
 
 use statements::Statement;
 
@@ -51,6 +55,7 @@ pub const MARTS: [&str; 6] = [
 ];
 
 const DAY_SQL: &str = include_str!("../../../../sql/transform/day.sql");
+const MARTS_SQL: &str = include_str!("../../../../sql/transform/marts.sql");
 const KPIS_SQL: &str = include_str!("../../../../sql/transform/kpis.sql");
 
 /// Small readable cuts of the marts, as (title, query) pairs whose columns are all text: what
@@ -77,6 +82,8 @@ pub struct TransformStats {
     pub facts_replaced: u64,
     /// (user, week) rows of `dw.fact_user_weekly_summary` recomputed.
     pub weeks_recomputed: u64,
+    /// Time spent refreshing the marts' state (part of `duration_ms`), in milliseconds.
+    pub marts_ms: u64,
     /// Wall time of the transaction, in milliseconds.
     pub duration_ms: u64,
 }
@@ -127,6 +134,13 @@ pub async fn run_day(client: &mut Client, date: NaiveDate) -> Result<TransformSt
             tracing::debug!(statement = name, rows = n, "transform {date}");
         }
     }
+    let marts_started = Instant::now();
+    for Statement { name, sql, bound } in statements::parse(MARTS_SQL) {
+        let params: &[&(dyn ToSql + Sync)] = if bound { &[&date] } else { &[] };
+        let n = tx.execute(sql, params).await?;
+        tracing::debug!(statement = name, rows = n, "marts {date}");
+    }
+    stats.marts_ms = marts_started.elapsed().as_millis() as u64;
     tx.commit().await?;
     stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok(stats)
@@ -149,5 +163,7 @@ fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+#[cfg(test)]
+mod marts_tests;
 #[cfg(test)]
 mod tests;

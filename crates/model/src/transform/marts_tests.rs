@@ -1,0 +1,171 @@
+//! The marts' incremental refresh against a full recomputation: after every batch, re-run,
+//! changed re-run, emptied batch and cohort move, `mart_state` equals what
+//! `mart_state.rebuild()` computes from `dw` alone.
+
+use chrono::{Days, NaiveDate};
+use retention_testing::TestDb;
+use tokio_postgres::Client;
+
+use super::*;
+
+const STATE: [&str; 10] = [
+    "sessions",
+    "funnel_days",
+    "sales_weeks",
+    "sales_months",
+    "product_weeks",
+    "user_cohorts",
+    "cohort_sizes",
+    "retention_cells",
+    "activity_weeks",
+    "engagement_days",
+];
+
+fn start() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 26).unwrap_or_default()
+}
+
+/// Every mart_state table as (name, rows, md5 of its sorted rows).
+async fn state(c: &Client) -> Vec<(String, i64, String)> {
+    let mut out = Vec::new();
+    for t in STATE {
+        let row = c
+            .query_one(
+                &format!(
+                    "SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) \
+                     FROM (SELECT t::text AS x FROM mart_state.{t} t) s"
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+        out.push((t.to_owned(), row.get(0), row.get(1)));
+    }
+    out
+}
+
+/// The state as the full recomputation has it, without keeping the recomputation.
+async fn rebuilt(c: &mut Client) -> Vec<(String, i64, String)> {
+    let tx = c.transaction().await.unwrap();
+    tx.execute("SELECT mart_state.rebuild()", &[])
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for t in STATE {
+        let row = tx
+            .query_one(
+                &format!(
+                    "SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) \
+                     FROM (SELECT t::text AS x FROM mart_state.{t} t) s"
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+        out.push((t.to_owned(), row.get(0), row.get(1)));
+    }
+    tx.rollback().await.unwrap();
+    out
+}
+
+async fn assert_incremental_is_full(c: &mut Client, when: &str) {
+    let now = state(c).await;
+    assert_eq!(now, rebuilt(c).await, "mart_state after {when}");
+    assert!(now.iter().all(|(_, n, _)| *n > 0), "{when}: {now:?}");
+}
+
+/// Forty users over four signup weeks (one without a signup date) and five products.
+async fn dims(c: &Client) {
+    c.batch_execute(
+        "INSERT INTO dw.dim_user (user_id, signup_date, row_hash, valid_from, is_current, batch_date, updated_in_batch)
+         SELECT u, CASE WHEN u = 40 THEN NULL ELSE DATE '2026-01-05' + (u % 4) * 7 END, '\\x01',
+                '2026-01-01 00:00Z', true, '2026-01-01', '2026-01-01'
+         FROM generate_series(1, 40) u;
+         INSERT INTO dw.dim_product (product_id, name, category, unit_price, row_hash, valid_from, is_current, batch_date, updated_in_batch)
+         SELECT p, 'P' || p, 'C' || (p % 2), p, '\\x01', '2026-01-01 00:00Z', true, '2026-01-01', '2026-01-01'
+         FROM generate_series(10, 14) p;",
+    )
+    .await
+    .unwrap();
+}
+
+/// A deterministic, varied batch for `day`: sessions that span midnight and batches, late
+/// events up to a week back, NULL devices, purchases of several lines, `variant` shifting
+/// which events exist so a re-run can change the batch.
+async fn stage_batch(c: &Client, day: NaiveDate, variant: u32) {
+    let key = day.format("%Y%m%d").to_string();
+    c.batch_execute(&format!(
+        "CREATE TABLE IF NOT EXISTS staging.events_{key} PARTITION OF staging.events FOR VALUES IN ('{day}');
+         DELETE FROM staging.events WHERE batch_date = '{day}';
+         INSERT INTO staging.events (batch_date, source_line, event_id, event_ts, user_id, session_id, event_type,
+                                     page_url, product_id, quantity, unit_price, order_id, device, country)
+         SELECT '{day}'::date, n + 1, 'e{key}-' || n,
+                '{day}'::timestamptz + make_interval(hours => (n * 7) % 24, mins => n % 60)
+                    - make_interval(days => CASE WHEN n % 9 = 0 THEN n % 8 ELSE 0 END),
+                1 + (n * 13 + {variant}) % 40,
+                's' || ((n * 13 + {variant}) % 40) || '-' || (extract(doy FROM '{day}'::date)::int / 2),
+                (ARRAY['page_view', 'product_view', 'add_to_cart', 'purchase', 'click', 'search'])[1 + (n + {variant}) % 6],
+                '/p', CASE WHEN n % 6 IN (1, 2, 3) THEN 10 + n % 5 END,
+                CASE WHEN (n + {variant}) % 6 = 3 THEN 1 + n % 3 END,
+                CASE WHEN (n + {variant}) % 6 = 3 THEN (5 + n % 4)::numeric END,
+                CASE WHEN (n + {variant}) % 6 = 3 THEN 'o' || (n / 2) || '-{key}' END,
+                (ARRAY['web', 'mobile', NULL, 'tablet'])[1 + n % 4], 'DE'
+         FROM generate_series(0, 59 + {variant} * 7) n
+         WHERE n % 11 <> {variant};"
+    ))
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_marts_refresh_equals_a_full_recomputation_through_reruns_and_cohort_moves() {
+    let db = TestDb::migrated().await;
+    let mut c = db.client().await;
+    dims(&c).await;
+    let days: Vec<NaiveDate> = (0..10).map(|i| start() + Days::new(i)).collect();
+    for &d in &days {
+        stage_batch(&c, d, 0).await;
+        let stats = run_day(&mut c, d).await.unwrap();
+        assert!(stats.facts_inserted > 40, "{d}: {stats:?}");
+        assert_incremental_is_full(&mut c, &format!("batch {d}")).await;
+    }
+
+    // A re-run with the same rows, then with different rows (some gone, some new, sessions'
+    // first events moved), of a day in the middle: later batches stay as they are.
+    run_day(&mut c, days[4]).await.unwrap();
+    assert_incremental_is_full(&mut c, "an identical re-run").await;
+    stage_batch(&c, days[4], 3).await;
+    run_day(&mut c, days[4]).await.unwrap();
+    assert_incremental_is_full(&mut c, "a re-run with changed rows").await;
+
+    // A user's signup date corrected (type 1), one user gets a first signup date and one
+    // loses it: their cohorts move with every week they were active.
+    c.batch_execute(
+        "UPDATE dw.dim_user SET signup_date = '2026-01-26', updated_in_batch = '2026-02-04' WHERE user_id = 7;
+         UPDATE dw.dim_user SET signup_date = '2026-01-12', updated_in_batch = '2026-02-04' WHERE user_id = 40;
+         UPDATE dw.dim_user SET signup_date = NULL, updated_in_batch = '2026-02-04' WHERE user_id = 9;",
+    )
+    .await
+    .unwrap();
+    let next = days[9] + Days::new(1);
+    stage_batch(&c, next, 1).await;
+    run_day(&mut c, next).await.unwrap();
+    assert_incremental_is_full(&mut c, "cohort moves").await;
+    let queued: i64 = c
+        .query_one("SELECT count(*) FROM mart_state.user_changes", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(queued, 0, "the transform consumed the queue");
+
+    // A batch re-run with no rows at all: its sessions, days and weeks lose what it gave.
+    c.batch_execute(&format!(
+        "DELETE FROM staging.events WHERE batch_date = '{}'",
+        days[6]
+    ))
+    .await
+    .unwrap();
+    let stats = run_day(&mut c, days[6]).await.unwrap();
+    assert_eq!((stats.facts_inserted, stats.facts_replaced > 0), (0, true));
+    assert_incremental_is_full(&mut c, "an emptied batch").await;
+}
