@@ -31,7 +31,8 @@ DELETE FROM dw.fact_user_events WHERE batch_date = $1::date;
 DELETE FROM dw.fact_event_ids WHERE batch_date = $1::date;
 
 -- @delete_rejects
-DELETE FROM quarantine.rejected_rows WHERE batch_date = $1::date AND stage = 'transform';
+-- Only the events' conformance rejects: the feeds' own (scd) are the scd step's.
+DELETE FROM quarantine.rejected_rows WHERE batch_date = $1::date AND stage = 'transform' AND source_file = 'events.csv';
 
 -- @partitions
 SELECT dw.ensure_fact_partitions($1::date - 7, $1::date);

@@ -192,13 +192,22 @@ FROM dw.fact_user_weekly_summary s
 JOIN (SELECT DISTINCT user_id, week_start FROM t_touched) k
   ON s.user_id = k.user_id AND s.week_start = k.week_start;
 
+-- @analyze_summaries
+ANALYZE t_sum_old, t_sum_new;
+
 -- @cohort_queue
 -- Users whose dim_user rows changed since the last transform (queued by a trigger): their
 -- signup week is read again. The rows read here are removed at the end, and only those.
 CREATE TEMP TABLE t_queue ON COMMIT DROP AS
 SELECT change_id, user_id FROM mart_state.user_changes;
 
+-- @analyze_queue
+ANALYZE t_queue;
+
 -- @cohort_moves
+-- A user's cohort is the week of the signup_date of their latest version that has one: one
+-- index probe per queued user (a day queues thousands; measured faster than one ordered
+-- scan, which only the millions of a bootstrap would repay).
 CREATE TEMP TABLE t_moves ON COMMIT DROP AS
 SELECT q.user_id, c.cohort_week AS old_week, n.cohort_week AS new_week
 FROM (SELECT DISTINCT user_id FROM t_queue) q
@@ -211,6 +220,9 @@ LEFT JOIN LATERAL (
     LIMIT 1
 ) n ON true
 WHERE c.cohort_week IS DISTINCT FROM n.cohort_week;
+
+-- @analyze_moves
+ANALYZE t_moves;
 
 -- @cohort_sizes
 MERGE INTO mart_state.cohort_sizes AS c
@@ -241,11 +253,11 @@ USING (
         SELECT o.user_id, o.week_start FROM t_sum_old o JOIN t_moves m USING (user_id)
     ),
     cohort AS (
-        SELECT user_id, cohort_week FROM mart_state.user_cohorts
-        WHERE user_id IN (SELECT user_id FROM t_sum_old UNION SELECT user_id FROM t_sum_new)
-          AND user_id NOT IN (SELECT user_id FROM t_moves)
-        UNION ALL
-        SELECT user_id, new_week FROM t_moves WHERE new_week IS NOT NULL
+        -- The cohort of each user with a replaced summary, as it is after the moves.
+        SELECT u.user_id, CASE WHEN m.user_id IS NULL THEN c.cohort_week ELSE m.new_week END AS cohort_week
+        FROM (SELECT user_id FROM t_sum_old UNION SELECT user_id FROM t_sum_new) u
+        LEFT JOIN t_moves m USING (user_id)
+        LEFT JOIN mart_state.user_cohorts c USING (user_id)
     ),
     changes AS (
         SELECT m.old_week AS cohort_week, r.week_start, -1 AS n
@@ -277,7 +289,7 @@ DELETE FROM mart_state.user_cohorts c USING t_moves m WHERE c.user_id = m.user_i
 INSERT INTO mart_state.user_cohorts SELECT user_id, new_week FROM t_moves WHERE new_week IS NOT NULL;
 
 -- @cohort_queue_done
-DELETE FROM mart_state.user_changes WHERE change_id IN (SELECT change_id FROM t_queue);
+DELETE FROM mart_state.user_changes u USING t_queue q WHERE u.change_id = q.change_id;
 
 -- @activity_weeks
 MERGE INTO mart_state.activity_weeks AS a

@@ -29,9 +29,12 @@ pub struct MergeStats {
     pub already_merged: bool,
     /// Feed rows in the batch.
     pub rows_in: u64,
-    /// Feed rows without natural key or effective time (not mergeable; conformance reports them).
+    /// Feed rows without natural key or effective time (not mergeable).
     pub rows_skipped: u64,
-    /// Rows superseded by a later row of the same key in the batch.
+    /// Of those, rows written to the reject log (all of them when one is configured): the
+    /// feed's rows are then all merged or quarantined, `rows_in = mergeable + quarantined`.
+    pub rows_quarantined: u64,
+    /// Rows identical to another row of the same key and time in the batch.
     pub duplicates: u64,
     /// Keys seen for the first time.
     pub new_keys: u64,
@@ -233,6 +236,41 @@ async fn merge_in(
         }
         None => {}
     }
+    if let (Some((delete, insert)), Some(log)) = (&sql.rejects, &spec.bookkeeping.rejects) {
+        let params: [&(dyn ToSql + Sync); 3] = [&batch, &log.stage, &log.source_file];
+        tx.execute(delete, &params).await?;
+        stats.rows_quarantined = tx.execute(insert, &params).await?;
+        if stats.rows_quarantined != stats.rows_skipped {
+            return Err(Error::Schema(format!(
+                "dimension {}: batch {batch} has {} rows without key or time but {} were quarantined",
+                spec.name, stats.rows_skipped, stats.rows_quarantined
+            )));
+        }
+    }
+    // Each distinct time of a key is its own point in history: the batch is applied in
+    // rounds, each seeing the dimension as the rounds before it left it.
+    for round in crate::plan::rounds(incoming) {
+        apply_round(tx, spec, sql, batch, round, &mut stats).await?;
+    }
+    let json = serde_json::to_value(&stats).unwrap_or_default();
+    tx.execute(
+        &sql.batch_record,
+        &[&spec.name, &batch, &fingerprint, &json],
+    )
+    .await?;
+    Ok(stats)
+}
+
+/// Plans and applies one round of a batch (at most one effective time per key), adding its
+/// figures to `stats`.
+async fn apply_round(
+    tx: &Transaction<'_>,
+    spec: &DimensionSpec,
+    sql: &DimensionSql,
+    batch: NaiveDate,
+    incoming: Vec<SourceRow>,
+    stats: &mut MergeStats,
+) -> Result<()> {
     let keys: Vec<String> = incoming
         .iter()
         .map(|r| r.key.clone())
@@ -241,7 +279,7 @@ async fn merge_in(
         .collect();
     let current = load_state(tx, sql, &keys).await?;
     let plan = MergePlan::diff(spec, &current, incoming)?;
-    stats.duplicates = plan.duplicates;
+    stats.duplicates += plan.duplicates;
     for a in &plan.actions {
         let counter = match a {
             Action::NewKey(_) => &mut stats.new_keys,
@@ -257,26 +295,20 @@ async fn merge_in(
     }
     if plan.changes() > 0 {
         copy_actions(tx, spec, sql, &plan.actions).await?;
-        stats.versions_closed = tx.execute(&sql.close, &[&batch]).await?;
+        stats.versions_closed += tx.execute(&sql.close, &[&batch]).await?;
         if let Some(type1) = &sql.type1 {
-            stats.type1_rows = tx.execute(type1, &[&Some(batch)]).await?;
+            stats.type1_rows += tx.execute(type1, &[&Some(batch)]).await?;
         }
-        stats.versions_inserted = tx.execute(&sql.insert, &[&batch]).await?;
+        stats.versions_inserted += tx.execute(&sql.insert, &[&batch]).await?;
         if let (Some(log), Some(versions)) = (&sql.erase_log, &sql.erase_versions) {
             tx.execute(log, &[&batch]).await?;
-            stats.erased_versions = tx.execute(versions, &[]).await?;
+            stats.erased_versions += tx.execute(versions, &[]).await?;
             for place in &sql.erase_places {
                 stats.erased_elsewhere += tx.execute(place, &[&batch]).await?;
             }
         }
     }
-    let json = serde_json::to_value(&stats).unwrap_or_default();
-    tx.execute(
-        &sql.batch_record,
-        &[&spec.name, &batch, &fingerprint, &json],
-    )
-    .await?;
-    Ok(stats)
+    Ok(())
 }
 
 /// The latest version of each key, and the erasure register's word on each.

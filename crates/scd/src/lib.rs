@@ -46,9 +46,12 @@ mod spec;
 mod sql;
 
 pub use executor::{MergeStats, RebuildStats, merge_batch, rebuild_from};
-pub use plan::{Action, CurrentState, KeyState, MergePlan, NewVersion, SourceRow, Value, row_hash};
+pub use plan::{
+    Action, CurrentState, KeyState, MergePlan, NewVersion, SourceRow, Value, rounds, row_hash,
+};
 pub use spec::{
-    Bookkeeping, DimensionSpec, ErasePlace, ErasureLog, Normalise, SourceSpec, normalise_value,
+    Bookkeeping, DimensionSpec, ErasePlace, ErasureLog, Normalise, RejectLog, SourceSpec,
+    normalise_value,
 };
 
 /// What can go wrong merging a dimension.

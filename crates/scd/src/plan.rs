@@ -154,7 +154,9 @@ impl Action {
 impl MergePlan {
     /// Computes the actions of one batch.
     ///
-    /// Rows are normalised first; of several rows of one key the latest `effective` wins, and
+    /// Rows are normalised first; of several rows of one key the latest `effective` wins
+    /// (the executor first splits a batch into [`rounds`], so that each distinct time of a key
+    /// is applied in order and only identical rows are duplicates), and
     /// two latest rows that differ are an [`Error::AmbiguousDuplicate`]. A key deleted and
     /// re-created within the batch (a deletion row older than the latest, live row) gets two
     /// actions: its deletion first (closing and erasing the earlier life), then the new life.
@@ -401,6 +403,38 @@ fn latest_per_key(
             )
         })
         .collect())
+}
+
+/// Splits a batch into rounds that [`MergePlan::diff`] applies one after the other: round
+/// `k` holds, for every key, its rows at the key's `k`-th distinct effective time. So each
+/// distinct effective time of a key in one batch becomes its own point in history (a type-2
+/// version, a deletion, a new life) in time order, instead of the latest row hiding the
+/// earlier ones; rows at the same time stay together, where identical rows are duplicates
+/// and different ones are [`Error::AmbiguousDuplicate`]. Keys and rows keep their order.
+pub fn rounds(incoming: Vec<SourceRow>) -> Vec<Vec<SourceRow>> {
+    let mut times: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+    for row in &incoming {
+        times
+            .entry(row.key.clone())
+            .or_default()
+            .push(row.effective);
+    }
+    for t in times.values_mut() {
+        t.sort_unstable();
+        t.dedup();
+    }
+    let mut rounds: Vec<Vec<SourceRow>> = Vec::new();
+    for row in incoming {
+        let k = times
+            .get(&row.key)
+            .and_then(|t| t.binary_search(&row.effective).ok())
+            .unwrap_or(0);
+        if rounds.len() <= k {
+            rounds.resize_with(k + 1, Vec::new);
+        }
+        rounds[k].push(row);
+    }
+    rounds
 }
 
 /// For a rebuild: the type-1 values of each live key as its latest feed row before the

@@ -71,6 +71,31 @@ pub struct Bookkeeping {
     /// The erasure register, required when `erase_on_delete` is not empty.
     #[serde(default)]
     pub erasures: Option<ErasureLog>,
+    /// Where feed rows that cannot be merged are quarantined. Without it they are only
+    /// counted ([`MergeStats::rows_skipped`](crate::MergeStats::rows_skipped)).
+    #[serde(default)]
+    pub rejects: Option<RejectLog>,
+}
+
+/// The quarantine for feed rows without a natural key or an effective time, with the
+/// reason codes `missing_<natural_key>` and `missing_<effective_time>`. The table has the
+/// columns `(batch_date date, stage text, source_file text, source_line bigint, reason text,
+/// detail text, row_json jsonb)` and, if `key_column` is given, that column for the key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectLog {
+    /// `schema.table`.
+    pub table: String,
+    /// The value of its `stage` column for these rows.
+    pub stage: String,
+    /// The value of its `source_file` column (the feed's landing file).
+    pub source_file: String,
+    /// The source table's column holding each row's line in the landing file.
+    pub line_column: String,
+    /// A column of the quarantine table that receives the row's key when it has one, so
+    /// erasure of that key reaches the quarantined row too.
+    #[serde(default)]
+    pub key_column: Option<String>,
 }
 
 /// The permanent register of erased keys, consulted by every write of personal data.
@@ -205,6 +230,13 @@ impl DimensionSpec {
             table_ident(&log.table)?;
             for c in [&log.key_column, &log.time_column, &log.batch_column] {
                 column_ident(c)?;
+            }
+        }
+        if let Some(rejects) = &self.bookkeeping.rejects {
+            table_ident(&rejects.table)?;
+            column_ident(&rejects.line_column)?;
+            if let Some(k) = &rejects.key_column {
+                column_ident(k)?;
             }
         }
         for p in &self.erase_in {

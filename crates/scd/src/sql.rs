@@ -31,6 +31,7 @@ pub(crate) struct DimensionSql {
     pub erase_log: Option<String>,
     pub erase_versions: Option<String>,
     pub erase_places: Vec<String>,
+    pub rejects: Option<(String, String)>,
     pub batch_merged: String,
     pub batch_record: String,
     pub rebuild_keys: String,
@@ -85,6 +86,11 @@ fn render(template: &str, vars: &[(&str, &str)]) -> Result<String> {
 
 fn with<'a>(base: &[(&'a str, &'a str)], extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     base.iter().chain(extra).copied().collect()
+}
+
+/// A string literal for a validated identifier (plain names only: no quote to escape).
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
 }
 
 fn list(cols: &[String], f: impl Fn(&str) -> String, sep: &str) -> String {
@@ -187,6 +193,11 @@ impl DimensionSql {
             }
         }
 
+        let rejects = match &spec.bookkeeping.rejects {
+            Some(log) => Some(Self::rejects(client, spec, log, &base).await?),
+            None => None,
+        };
+
         // A type-1 rewrite never writes erased columns into versions of an erased life.
         let guard = match (&spec.bookkeeping.erasures, spec.erase_on_delete.is_empty()) {
             (Some(log), false) => Some(format!(
@@ -251,6 +262,7 @@ impl DimensionSql {
             erase_log,
             erase_versions,
             erase_places,
+            rejects,
             batch_merged: r(template!("batch_merged"), &base)?,
             batch_record: r(template!("batch_record"), &base)?,
             rebuild_keys: r(template!("rebuild_keys"), &base)?,
@@ -261,6 +273,87 @@ impl DimensionSql {
             rebuild_batches: r(template!("rebuild_batches"), &base)?,
             lock: template!("lock"),
         })
+    }
+
+    /// The delete and insert statements of the reject log.
+    async fn rejects(
+        client: &impl GenericClient,
+        spec: &DimensionSpec,
+        log: &crate::spec::RejectLog,
+        base: &[(&str, &str)],
+    ) -> Result<(String, String)> {
+        let types = column_types(client, &log.table).await?;
+        for c in [
+            "batch_date",
+            "stage",
+            "source_file",
+            "source_line",
+            "reason",
+            "detail",
+            "row_json",
+        ] {
+            type_of(&types, &log.table, c)?;
+        }
+        let source_types = column_types(client, &spec.source.table).await?;
+        type_of(&source_types, &spec.source.table, &log.line_column)?;
+        let table = table_ident(&log.table)?;
+        let line = column_ident(&log.line_column)?;
+        let (key_col, key_val) = match &log.key_column {
+            Some(k) => {
+                type_of(&types, &log.table, k)?;
+                (
+                    format!(", {}", column_ident(k)?),
+                    format!(", s.{}", column_ident(&spec.natural_key)?),
+                )
+            }
+            None => (String::new(), String::new()),
+        };
+        let row_json = match (&spec.bookkeeping.erasures, spec.erase_on_delete.is_empty()) {
+            (Some(e), false) => {
+                let nulls = spec
+                    .erase_on_delete
+                    .iter()
+                    .map(|c| format!("{}, NULL", literal(c)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!(
+                    "CASE WHEN EXISTS (SELECT 1 FROM {} AS e WHERE e.{} = s.{}) \
+                     THEN to_jsonb(s) || jsonb_build_object({nulls}) ELSE to_jsonb(s) END",
+                    table_ident(&e.table)?,
+                    column_ident(&e.key_column)?,
+                    column_ident(&spec.natural_key)?
+                )
+            }
+            _ => "to_jsonb(s)".to_owned(),
+        };
+        let missing_key = literal(&format!("missing_{}", spec.natural_key));
+        let missing_time = literal(&format!("missing_{}", spec.effective_time));
+        let key_detail = literal(&format!(
+            "{} is empty: the row cannot be merged",
+            spec.natural_key
+        ));
+        let time_detail = literal(&format!(
+            "{} is empty: the row has no point in history",
+            spec.effective_time
+        ));
+        let vars = with(
+            base,
+            &[
+                ("rejects", &table),
+                ("line", &line),
+                ("reject_key_col", &key_col),
+                ("reject_key_val", &key_val),
+                ("row_json", &row_json),
+                ("missing_key", &missing_key),
+                ("missing_time", &missing_time),
+                ("missing_key_detail", &key_detail),
+                ("missing_time_detail", &time_detail),
+            ],
+        );
+        Ok((
+            render(template!("rejects_delete"), &vars)?,
+            render(template!("rejects_insert"), &vars)?,
+        ))
     }
 
     async fn place(

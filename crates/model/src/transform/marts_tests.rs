@@ -72,6 +72,19 @@ async fn assert_incremental_is_full(c: &mut Client, when: &str) {
     let now = state(c).await;
     assert_eq!(now, rebuilt(c).await, "mart_state after {when}");
     assert!(now.iter().all(|(_, n, _)| *n > 0), "{when}: {now:?}");
+    // The products the triggers keep are each product's latest version.
+    let stale: i64 = c
+        .query_one(
+            "SELECT count(*) FROM (SELECT DISTINCT ON (product_id) product_id, name, category, brand \
+             FROM dw.dim_product ORDER BY product_id, valid_from DESC) d \
+             FULL JOIN mart_state.products p USING (product_id) \
+             WHERE (d.name, d.category, d.brand) IS DISTINCT FROM (p.name, p.category, p.brand)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stale, 0, "{when}: mart_state.products");
 }
 
 /// Forty users over four signup weeks (one without a signup date) and five products.
@@ -144,6 +157,14 @@ async fn the_marts_refresh_equals_a_full_recomputation_through_reruns_and_cohort
         "UPDATE dw.dim_user SET signup_date = '2026-01-26', updated_in_batch = '2026-02-04' WHERE user_id = 7;
          UPDATE dw.dim_user SET signup_date = '2026-01-12', updated_in_batch = '2026-02-04' WHERE user_id = 40;
          UPDATE dw.dim_user SET signup_date = NULL, updated_in_batch = '2026-02-04' WHERE user_id = 9;",
+    )
+    .await
+    .unwrap();
+    // A product renamed and moved to another category (a new version).
+    c.batch_execute(
+        "UPDATE dw.dim_product SET valid_to = '2026-02-04 08:00Z', is_current = false WHERE product_id = 11;
+         INSERT INTO dw.dim_product (product_id, name, category, unit_price, row_hash, valid_from, is_current, batch_date, updated_in_batch)
+         VALUES (11, 'P11 new', 'C9', 11, '\\x02', '2026-02-04 08:00Z', true, '2026-02-04', '2026-02-04');",
     )
     .await
     .unwrap();

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
-use retention_scd::{Action, CurrentState, DimensionSpec, Error, KeyState, MergePlan, SourceRow};
+use retention_scd::{
+    Action, CurrentState, DimensionSpec, Error, KeyState, MergePlan, SourceRow, rounds,
+};
 
 use crate::model::{FeedRow, Version, check_history, day_start, feeds, user_spec};
 
@@ -126,12 +128,19 @@ impl MemDim {
         }
     }
 
+    /// Merges a batch as the executor does: in rounds, one distinct time per key each.
     fn merge(&mut self, spec: &DimensionSpec, rows: &[FeedRow]) -> MergePlan {
         let incoming: Vec<SourceRow> = rows.iter().map(FeedRow::source_row).collect();
-        let state = self.state(incoming.iter().map(|r| r.key.clone()));
-        let plan = MergePlan::diff(spec, &state, incoming).unwrap();
-        self.apply(spec, &plan);
-        plan
+        let mut all = MergePlan::default();
+        for round in rounds(incoming) {
+            let state = self.state(round.iter().map(|r| r.key.clone()));
+            let plan = MergePlan::diff(spec, &state, round).unwrap();
+            self.apply(spec, &plan);
+            all.rows_in += plan.rows_in;
+            all.duplicates += plan.duplicates;
+            all.actions.extend(plan.actions);
+        }
+        all
     }
 
     fn history(&self) -> Vec<Version> {
@@ -159,8 +168,12 @@ proptest! {
         for day in &feeds {
             dim.merge(&spec, day);
         }
-        // The last batch again: its rows are the latest the dimension holds.
-        let again = dim.merge(&spec, feeds.last().unwrap());
+        // The last row of each key of the last batch again: what the dimension holds.
+        let mut last: std::collections::BTreeMap<i64, FeedRow> = std::collections::BTreeMap::new();
+        for r in feeds.last().unwrap() {
+            last.insert(r.key, r.clone());
+        }
+        let again = dim.merge(&spec, &last.into_values().collect::<Vec<_>>());
         prop_assert_eq!(again.changes(), 0, "{:?}", again.actions);
     }
 }

@@ -348,10 +348,16 @@ async fn a_user_deleted_and_recreated_in_one_batch_has_the_old_life_closed_and_e
     .await;
     merge(&mut c, 0).await;
     let stats = merge(&mut c, 1).await;
-    assert_eq!((stats.deletions, stats.recreated), (1, 1), "{stats:?}");
+    assert_eq!(
+        (stats.new_versions, stats.deletions, stats.recreated),
+        (1, 1, 1),
+        "{stats:?}"
+    );
+    // The change at 09:00 is a version of its own, closed by the deletion.
     let expected = [
-        r(1, 1, "DE", None, "03-01 10..03-02 12", false, true),
-        r(2, 1, "FR", Some("neo@x.io"), "03-02 15..inf", true, false),
+        r(1, 1, "DE", None, "03-01 10..03-02 09", false, false),
+        r(2, 1, "AT", None, "03-02 09..03-02 12", false, true),
+        r(3, 1, "FR", Some("neo@x.io"), "03-02 15..inf", true, false),
     ];
     assert_eq!(rows(&c).await, expected);
     // In staging, the old life's rows are erased; the new life's row keeps its data.
@@ -656,7 +662,8 @@ async fn erased_values_reloaded_into_staging_never_come_back_through_a_rebuild()
 }
 
 #[tokio::test]
-async fn duplicate_keys_in_a_batch_latest_wins_and_an_exact_tie_is_an_error_naming_the_key() {
+async fn each_time_of_a_key_in_a_batch_is_a_version_only_identical_rows_are_duplicates_and_a_tie_is_an_error()
+ {
     let db = TestDb::migrated().await;
     let mut c = db.client().await;
     stage_users(
@@ -666,14 +673,43 @@ async fn duplicate_keys_in_a_batch_latest_wins_and_an_exact_tie_is_an_error_nami
             user(1, 0, 9, "DE", "free", "a@x.io", "Ann"),
             user(1, 0, 11, "FR", "free", "a@x.io", "Ann"),
             user(1, 0, 10, "IT", "free", "a@x.io", "Ann"),
+            user(1, 0, 10, " it ", "free", "a@x.io", "Ann"),
         ],
     )
     .await;
     let stats = merge(&mut c, 0).await;
-    assert_eq!((stats.rows_in, stats.duplicates, stats.new_keys), (3, 2, 1));
+    assert_eq!(
+        (
+            stats.rows_in,
+            stats.duplicates,
+            stats.new_keys,
+            stats.new_versions
+        ),
+        (4, 1, 1, 2)
+    );
     assert_eq!(
         rows(&c).await,
-        [r(1, 1, "FR", Some("a@x.io"), "03-01 11..inf", true, false)]
+        [
+            r(
+                1,
+                1,
+                "DE",
+                Some("a@x.io"),
+                "03-01 09..03-01 10",
+                false,
+                false
+            ),
+            r(
+                2,
+                1,
+                "IT",
+                Some("a@x.io"),
+                "03-01 10..03-01 11",
+                false,
+                false
+            ),
+            r(3, 1, "FR", Some("a@x.io"), "03-01 11..inf", true, false),
+        ]
     );
 
     stage_users(
@@ -758,4 +794,64 @@ async fn products_track_price_and_activity_and_overwrite_name() {
             (2, "12.00".into(), "Green tea".into(), true, true),
         ]
     );
+}
+
+#[tokio::test]
+async fn feed_rows_without_key_or_time_are_quarantined_and_every_row_is_merged_or_quarantined() {
+    let db = TestDb::migrated().await;
+    let mut c = db.client().await;
+    stage_users(&c, day(0), &[user(1, 0, 9, "DE", "free", "a@x.io", "Ann")]).await;
+    c.batch_execute(
+        "INSERT INTO staging.users (batch_date, source_line, user_id, country, email, updated_at, is_deleted) VALUES
+           ('2026-03-01', 2, NULL, 'FR', 'nokey@x.io', '2026-03-01 10:00Z', false),
+           ('2026-03-01', 3, 2, 'IT', 'notime@x.io', NULL, false)",
+    )
+    .await
+    .unwrap();
+    let stats = merge(&mut c, 0).await;
+    assert_eq!(
+        (
+            stats.rows_in,
+            stats.rows_skipped,
+            stats.rows_quarantined,
+            stats.new_keys
+        ),
+        (3, 2, 2, 1)
+    );
+    let rows: Vec<(i64, String, Option<i64>, Option<String>)> = c
+        .query(
+            "SELECT source_line, reason, user_id, row_json->>'email' FROM quarantine.rejected_rows \
+             WHERE batch_date = '2026-03-01' AND stage = 'transform' AND source_file = 'users.csv' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                2,
+                "missing_user_id".to_owned(),
+                None,
+                Some("nokey@x.io".to_owned())
+            ),
+            (
+                3,
+                "missing_updated_at".to_owned(),
+                Some(2),
+                Some("notime@x.io".to_owned())
+            ),
+        ]
+    );
+    // A re-merge changes nothing; the quarantined rows stay as they are.
+    assert!(merge(&mut c, 0).await.already_merged);
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM quarantine.rejected_rows", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 2);
 }

@@ -117,38 +117,24 @@ fn expected(spec: &DimensionSpec, feeds: &[Vec<FeedRow>]) -> Expected {
     let mut lives: BTreeMap<i64, Vec<Life>> = BTreeMap::new();
     let mut as_of = Vec::new();
     for rows in feeds {
-        // Rows of a day come in time order: the last of a key wins, and a deletion before
-        // a winning live row ends the key's life first (deleted and re-created that day).
-        let mut latest: BTreeMap<i64, &FeedRow> = BTreeMap::new();
-        let mut deleted_before: BTreeMap<i64, bool> = BTreeMap::new();
+        // Rows of a day come in time order, and each is its own point in history: a change
+        // makes a version, a deletion ends the life, a later row starts a new one.
         for r in rows {
-            let before = latest.get(&r.key).is_some_and(|l| l.deleted)
-                || deleted_before.get(&r.key).copied().unwrap_or(false);
-            deleted_before.insert(r.key, !r.deleted && before);
-            latest.insert(r.key, r);
-        }
-        for (key, r) in latest {
-            if deleted_before.get(&key).copied().unwrap_or(false)
-                && live.remove(&key).is_some()
-                && let Some(l) = lives.entry(key).or_default().last_mut()
-            {
-                l.deleted = true;
-            }
             let values: Vec<Value> = r
                 .values
                 .iter()
                 .zip(&steps)
                 .map(|(v, s)| normalise_value(v.clone(), s))
                 .collect();
-            let key_lives = lives.entry(key).or_default();
+            let key_lives = lives.entry(r.key).or_default();
             if r.deleted {
-                if live.remove(&key).is_some()
+                if live.remove(&r.key).is_some()
                     && let Some(l) = key_lives.last_mut()
                 {
                     l.deleted = true;
                 }
             } else {
-                if live.insert(key, values[..n2].to_vec()).is_none() {
+                if live.insert(r.key, values[..n2].to_vec()).is_none() {
                     key_lives.push(Life {
                         type1: vec![],
                         deleted: false,
