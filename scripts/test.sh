@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README "Run the tests"): formatting, lints, every Rust test
-# against a real PostgreSQL, then the Airflow DAG tests. Exits non-zero on any failure and
-# ends with one line "tests: N passed, M failed".
+# against a real PostgreSQL, then the Airflow DAG tests and the dashboard tests. Exits non-zero
+# on any failure and ends with one line "tests: N passed, M failed".
 #
 # The database: DATABASE_URL if set (a server on which each test creates its own database),
 # else a Testcontainers postgres:15 when Docker answers, else a throwaway local cluster.
@@ -33,13 +33,28 @@ else
     [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
 fi
 
+step "Dashboard tests (Grafana and Looker files, every query against a warehouse)"
+RETENTION_BIN=${RETENTION_BIN:-$target/debug/retention} bash dashboards/run-tests.sh 2>&1 | tee -a "$log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+
+step "HTML report in headless Chromium (no console errors, no network, every chart drawn)"
+# The report the CLI test wrote (crates/cli/tests/report.rs) for a fixed seed.
+report_html=$target/tmp/report/retention-report.html
+if [[ -f $report_html ]]; then
+    bash scripts/check-report.sh "$report_html" "$target/report" || status=1
+else
+    echo "check-report: $report_html missing: the report test (retention-cli --test report) did not run"
+    status=1
+fi
+
 passed=$(grep -oE '^test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{p+=$4; f+=$6} END {print p+0}')
 failed=$(grep -oE '^test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{p+=$4; f+=$6} END {print f+0}')
-py=$(grep -oE '=+ .*[0-9]+ (passed|failed).* in [0-9.]+s' "$log" | tail -n 1 || true)
-if [[ -n $py ]]; then
+# Every pytest summary line (one per Python suite), errors counted as failures.
+while IFS= read -r py; do
     passed=$((passed + $(grep -oE '[0-9]+ passed' <<<"$py" | grep -oE '[0-9]+' || echo 0)))
     failed=$((failed + $(grep -oE '[0-9]+ failed' <<<"$py" | grep -oE '[0-9]+' || echo 0)))
-fi
+    failed=$((failed + $(grep -oE '[0-9]+ errors?' <<<"$py" | grep -oE '[0-9]+' || echo 0)))
+done < <(grep -oE '=+ .*[0-9]+ (passed|failed|errors?).* in [0-9.]+s' "$log" || true)
 echo
 echo "tests: $passed passed, $failed failed"
 exit $status
