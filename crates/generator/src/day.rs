@@ -1,6 +1,6 @@
 //! Writing a day's landing files, and full snapshots.
 
-use std::{collections::BTreeMap, path::Path};
+use std::{collections::BTreeMap, fs::File, path::Path};
 
 use chrono::NaiveDate;
 use retention_model::{
@@ -29,7 +29,7 @@ impl Generator {
     pub fn write_day(&self, data_dir: &Path, date: NaiveDate) -> Result<Manifest> {
         let day = self.day_index(date)?;
         let dir = landing::day_dir(data_dir, date);
-        prepare(&dir)?;
+        let _lock = prepare(&dir)?;
         let mut counts = MessCounts::default();
 
         let mut products = CsvFile::create(&dir.join(PRODUCTS_FILE), &PRODUCTS_HEADER)?;
@@ -113,7 +113,7 @@ impl Generator {
         let as_of = day - 1;
         let as_of_date = self.date_of(as_of);
         let dir = landing::snapshot_dir(data_dir, as_of_date);
-        prepare(&dir)?;
+        let _lock = prepare(&dir)?;
         let events = CsvFile::create(&dir.join(EVENTS_FILE), &EVENTS_HEADER)?;
         let mut users = CsvFile::create(&dir.join(USERS_FILE), &USERS_HEADER)?;
         let mut cores = CoreReader::new(&self.streams);
@@ -172,19 +172,43 @@ impl Generator {
     }
 }
 
-/// Creates the day's directory and removes an old manifest first, so a reader never pairs
-/// it with half-rewritten files.
-fn prepare(dir: &Path) -> Result<()> {
+/// Creates the day's directory, locks it, and removes an old manifest first, so a reader
+/// never pairs it with half-rewritten files.
+///
+/// The lock is an exclusive `flock` on the directory, held until the returned file is
+/// dropped (or the process dies): a second generation of the same day waits for the first,
+/// then rewrites the day as a re-run, instead of truncating files under a manifest the first
+/// has just published.
+fn prepare(dir: &Path) -> Result<Option<File>> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         context: format!("creating {}", dir.display()),
         source,
     })?;
+    let lock = lock_dir(dir).map_err(|source| Error::Io {
+        context: format!("locking {}", dir.display()),
+        source,
+    })?;
     match std::fs::remove_file(dir.join(MANIFEST_FILE)) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Ok(()) => Ok(lock),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(lock),
         Err(source) => Err(Error::Io {
             context: format!("removing the old manifest in {}", dir.display()),
             source,
         }),
     }
+}
+
+/// Waits for and takes the exclusive lock of a directory (`flock`; released on close, so
+/// also when the process dies).
+#[cfg(unix)]
+fn lock_dir(dir: &Path) -> std::io::Result<Option<File>> {
+    let file = File::open(dir)?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)?;
+    Ok(Some(file))
+}
+
+/// No directory locks off Unix: concurrent generations of a day are not serialised there.
+#[cfg(not(unix))]
+fn lock_dir(_dir: &Path) -> std::io::Result<Option<File>> {
+    Ok(None)
 }

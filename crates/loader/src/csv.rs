@@ -6,6 +6,11 @@
 //! field is ignored, a quote inside an unquoted field is literal, and blank lines are not
 //! records. The file's SHA-256 is computed from the same reads, so the manifest check costs
 //! no second pass.
+//!
+//! Memory is bounded whatever the input: a record longer than the reader's limit (by default
+//! [`MAX_RECORD_BYTES`]) is not buffered whole. Its first bytes, up to the limit, are kept
+//! exactly and the rest is only scanned (to find where the record ends), counted and hashed;
+//! the record comes out with [`Record::too_large`] set and `raw` holding that prefix.
 
 use std::io::Read;
 
@@ -13,6 +18,20 @@ use sha2::{Digest, Sha256};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 const READ_SIZE: usize = 1 << 20;
+
+/// The default limit of one record's bytes. No record above it could be staged anyway: the
+/// widest file has 12 columns and a field may hold at most 64 KiB, twice that when quoted.
+pub(crate) const MAX_RECORD_BYTES: usize = 2 << 20;
+
+/// A record longer than the reader's limit: its whole length and SHA-256 (its bytes are not
+/// kept beyond the limit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TooLarge {
+    /// The record's length in bytes, without its line terminator.
+    pub len: u64,
+    /// Lower-case hex SHA-256 of those bytes.
+    pub sha256: String,
+}
 
 /// Why a record's quoting is broken (the record is kept whole for quarantine).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,12 +57,16 @@ enum State {
 /// One record, borrowed from the reader until the next call.
 #[derive(Debug)]
 pub(crate) struct Record<'a> {
-    /// The record's bytes exactly as in the file, without its line terminator.
+    /// The record's bytes exactly as in the file, without its line terminator; only the
+    /// first bytes, up to the limit, when [`Record::too_large`] is set.
     pub raw: &'a [u8],
     /// The 1-based line the record starts on (the header is line 1).
     pub line: u64,
     /// Broken quoting, if any.
     pub flaw: Option<Flaw>,
+    /// Set when the record is longer than the reader's limit; its fields are then not
+    /// available (none, or those of the part still buffered) and it must be refused whole.
+    pub too_large: Option<TooLarge>,
     data: &'a [u8],
     ends: &'a [usize],
 }
@@ -101,11 +124,25 @@ pub(crate) struct RecordReader<R> {
     newlines_in_record: u64,
     eof: bool,
     started: bool,
+    /// The longest record kept whole.
+    max_record: usize,
+    /// Once the current record has grown past `max_record`: its bytes dropped so far (not
+    /// counting those still in `buf`) and their running hash. Its first `max_record` bytes
+    /// are in `kept`.
+    big: Option<(u64, Sha256)>,
+    kept: Vec<u8>,
 }
 
 impl<R: Read> RecordReader<R> {
-    /// A reader over `input`.
+    /// A reader over `input` with the default record limit, [`MAX_RECORD_BYTES`].
+    #[cfg(test)]
     pub fn new(input: R) -> Self {
+        Self::with_max_record(input, MAX_RECORD_BYTES)
+    }
+
+    /// A reader over `input` that keeps at most `max_record` bytes of any one record (at
+    /// least one).
+    pub fn with_max_record(input: R, max_record: usize) -> Self {
         Self {
             input,
             hasher: Sha256::new(),
@@ -123,6 +160,9 @@ impl<R: Read> RecordReader<R> {
             newlines_in_record: 0,
             eof: false,
             started: false,
+            max_record: max_record.max(1),
+            big: None,
+            kept: Vec::new(),
         }
     }
 
@@ -158,7 +198,11 @@ impl<R: Read> RecordReader<R> {
                 return Ok(Some(self.record(range)));
             }
             if self.eof {
-                if self.rec_start >= self.end && self.ends.is_empty() && self.data.is_empty() {
+                if self.rec_start >= self.end
+                    && self.ends.is_empty()
+                    && self.data.is_empty()
+                    && self.big.is_none()
+                {
                     return Ok(None);
                 }
                 // The last record has no line terminator (or its quote never closed).
@@ -179,7 +223,7 @@ impl<R: Read> RecordReader<R> {
     }
 
     fn is_blank(&self, start: usize, end: usize) -> bool {
-        start == end && self.flaw.is_none()
+        start == end && self.flaw.is_none() && self.big.is_none()
     }
 
     /// Clears the per-record state after a blank line that is not a record.
@@ -198,18 +242,70 @@ impl<R: Read> RecordReader<R> {
         self.newlines_in_record = 0;
         let flaw = self.flaw.take();
         self.state = State::Start;
+        let raw = &self.buf[start..end];
+        let (raw, too_large) = match self.big.take() {
+            Some((dropped, mut hasher)) => {
+                let room = self.max_record.saturating_sub(self.kept.len());
+                self.kept.extend_from_slice(&raw[..room.min(raw.len())]);
+                hasher.update(raw);
+                // Only the tail's fields were gathered: none of them is usable.
+                self.data.clear();
+                self.ends.clear();
+                let too_large = TooLarge {
+                    len: dropped + raw.len() as u64,
+                    sha256: hex::encode(hasher.finalize()),
+                };
+                (&self.kept[..], Some(too_large))
+            }
+            None if raw.len() > self.max_record => {
+                let too_large = TooLarge {
+                    len: raw.len() as u64,
+                    sha256: hex::encode(Sha256::digest(raw)),
+                };
+                (&raw[..self.max_record], Some(too_large))
+            }
+            None => (raw, None),
+        };
         Record {
-            raw: &self.buf[start..end],
+            raw,
             line,
             flaw,
+            too_large,
             data: &self.data,
             ends: &self.ends,
         }
     }
 
+    /// Once the current record's scanned bytes pass the limit, keeps its first `max_record`
+    /// bytes, hashes and drops the rest of what was scanned, and forgets its fields, so that
+    /// no record holds more than about the limit plus one read in memory.
+    fn drop_scanned_if_too_large(&mut self) {
+        let scanned = self.pos - self.rec_start;
+        if self.big.is_none() && scanned <= self.max_record {
+            return;
+        }
+        let part = &self.buf[self.rec_start..self.pos];
+        let (dropped, hasher) = self.big.get_or_insert_with(|| {
+            self.kept.clear();
+            self.kept.reserve_exact(self.max_record);
+            (0, Sha256::new())
+        });
+        let room = self.max_record.saturating_sub(self.kept.len());
+        self.kept.extend_from_slice(&part[..room.min(part.len())]);
+        hasher.update(part);
+        *dropped += part.len() as u64;
+        self.rec_start = self.pos;
+        self.data.clear();
+        self.ends.clear();
+        self.lead = 0;
+    }
+
     /// Moves the unscanned tail to the front of the buffer, grows it if one record fills it,
     /// and reads more.
     fn fill(&mut self) -> std::io::Result<()> {
+        if self.started {
+            self.drop_scanned_if_too_large();
+        }
         if self.rec_start > 0 {
             self.buf.copy_within(self.rec_start..self.end, 0);
             self.end -= self.rec_start;
@@ -450,6 +546,59 @@ mod tests {
         assert_eq!(recs.len(), 3);
         assert_eq!(recs[1].2[0].len(), big.len());
         assert_eq!(recs[2], (3, b"2,3".to_vec(), fields(&["2", "3"]), None));
+    }
+
+    #[test]
+    fn a_record_beyond_the_limit_keeps_its_first_bytes_and_the_reader_stays_small() {
+        let big = "y".repeat(20 << 20);
+        for input in [
+            format!("h\n1,{big}\r\n2,3\n"),
+            format!("h\n\"{big}\n\",1\n2,3\n"),
+            format!("h\n1,{big}"),
+        ] {
+            let mut r = RecordReader::with_max_record(input.as_bytes(), 1000);
+            let header = r.next_record().unwrap().unwrap();
+            assert_eq!((header.raw, header.too_large.clone()), (&b"h"[..], None));
+            let rec = r.next_record().unwrap().unwrap();
+            let whole = input.split_once('\n').unwrap().1;
+            let body = whole.trim_end_matches("\n2,3\n").trim_end_matches('\r');
+            assert_eq!(rec.line, 2);
+            assert_eq!(rec.raw, &body.as_bytes()[..1000]);
+            assert_eq!(rec.len(), 0);
+            assert_eq!(
+                rec.too_large,
+                Some(TooLarge {
+                    len: body.len() as u64,
+                    sha256: hex::encode(Sha256::digest(body.as_bytes())),
+                })
+            );
+            let held =
+                r.buf.capacity() + r.data.capacity() + 8 * r.ends.capacity() + r.kept.capacity();
+            assert!(held < 4 * READ_SIZE, "the reader holds {held} bytes");
+            if input.ends_with("2,3\n") {
+                let next = r.next_record().unwrap().unwrap();
+                assert_eq!(
+                    (next.line, next.raw, next.too_large),
+                    (rec_line_after(&input), &b"2,3"[..], None)
+                );
+            }
+            assert!(r.next_record().unwrap().is_none());
+        }
+    }
+
+    fn rec_line_after(input: &str) -> u64 {
+        input.trim_end_matches("2,3\n").matches('\n').count() as u64 + 1
+    }
+
+    #[test]
+    fn a_record_just_over_the_limit_within_one_read_is_too_large_with_its_fields() {
+        let mut r = RecordReader::with_max_record(&b"h\n12345,6\n1,2\n"[..], 6);
+        r.next_record().unwrap();
+        let rec = r.next_record().unwrap().unwrap();
+        assert_eq!(rec.raw, b"12345,");
+        assert_eq!(rec.too_large.as_ref().map(|t| t.len), Some(7));
+        assert_eq!(rec.fields().collect::<Vec<_>>(), vec![&b"12345"[..], b"6"]);
+        assert_eq!(r.next_record().unwrap().unwrap().too_large, None);
     }
 
     #[test]

@@ -79,6 +79,10 @@ pub enum Error {
     /// No connection could be had from the pool (after retries for transient errors).
     #[error("cannot get a database connection: {0}")]
     Pool(String),
+    /// A file name that is not one of the landing files (`events.csv`, `users.csv`,
+    /// `products.csv`).
+    #[error("{0}: not a landing file (events.csv, users.csv or products.csv)")]
+    UnknownFile(String),
     /// The parser thread stopped unexpectedly.
     #[error("the parser of {0} stopped unexpectedly")]
     ParserFailed(String),
@@ -96,9 +100,10 @@ pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Erro
     }
 }
 
-/// The most useful one-line reason of a driver error: the server's message when there is one.
+/// The most useful one-line reason of a driver error: the server's message when there is one
+/// (clipped: a server message may quote a value).
 pub(crate) fn reason(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
+    let s = match e.as_db_error() {
         Some(d) => format!("{}: {}", d.severity(), d.message()),
         None => {
             let mut s = e.to_string();
@@ -110,5 +115,6 @@ pub(crate) fn reason(e: &tokio_postgres::Error) -> String {
             }
             s
         }
-    }
+    };
+    crate::clip::clip(&s).to_string()
 }

@@ -5,13 +5,17 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use retention_model::{
     Manifest,
-    landing::{FileEntry, day_dir, snapshot_dir},
+    landing::{FileEntry, MANIFEST_FILE, day_dir, snapshot_dir},
 };
 
 use crate::{
     Error, Result,
+    clip::clip,
     spec::{TABLES, TableSpec},
 };
+
+/// The largest `_manifest.json` read: a real one is about a kilobyte.
+pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 
 /// A complete landing day (or snapshot): its directory and manifest, with every file the
 /// manifest lists present. Open it with [`LandingDay::open`], load it with
@@ -40,12 +44,32 @@ impl LandingDay {
     }
 
     /// As [`LandingDay::open`], for a directory given directly.
+    ///
+    /// A manifest over [`MAX_MANIFEST_BYTES`] is refused unread, and a manifest that does not
+    /// parse is reported with the parser's message clipped (it may quote the file).
     pub fn open_dir(dir: PathBuf, date: NaiveDate, snapshot: bool) -> Result<Self> {
-        let manifest = Manifest::read(&dir)?;
         let bad = |reason: String| Error::BadManifest {
             dir: dir.clone(),
             reason,
         };
+        let manifest_path = dir.join(MANIFEST_FILE);
+        if let Ok(meta) = std::fs::metadata(&manifest_path) {
+            if meta.len() > MAX_MANIFEST_BYTES {
+                return Err(bad(format!(
+                    "{MANIFEST_FILE} is {} bytes, more than the limit of {MAX_MANIFEST_BYTES}",
+                    meta.len()
+                )));
+            }
+        }
+        let manifest = Manifest::read(&dir).map_err(|e| match e {
+            retention_model::Error::Manifest { path, reason } => {
+                Error::Model(retention_model::Error::Manifest {
+                    path,
+                    reason: clip(&reason).to_string(),
+                })
+            }
+            other => Error::Model(other),
+        })?;
         if manifest.snapshot != snapshot {
             return Err(bad(if snapshot {
                 "the manifest is not a snapshot's".into()

@@ -12,11 +12,19 @@
 //!   dropped, the new ones attached and the transaction committed. A failed or killed load
 //!   changes nothing.
 //! - [`LoadOptions`], [`LoadReport`] / [`FileReport`]: behaviour and per-file figures.
+//! - [`parse_file`]: the same parsing and typing without a database ([`ParsedFile`],
+//!   [`RejectedRecord`]), to check a file before loading it.
 //!
 //! Reason codes: `bad_field_count`, `bad_timestamp` (timestamps and dates), `bad_number`
 //! (integers, and money with more than two decimals or beyond `numeric(12,2)`),
-//! `bad_boolean`, `invalid_utf8`, `nul_byte`, `field_too_large`, `bad_quoting`,
-//! `unterminated_quote`. Empty values load as NULL; conformance judges them later.
+//! `bad_boolean`, `invalid_utf8`, `nul_byte`, `field_too_large`, `record_too_large` (a
+//! record over [`LoadOptions::max_record_bytes`]: its `raw` keeps only that many first bytes,
+//! and its detail gives the whole length and SHA-256), `bad_quoting`, `unterminated_quote`.
+//! Empty values load as NULL; conformance judges them later. A leap second (`23:59:60`) is a
+//! `bad_timestamp`: it would roll over into the next minute, maybe the next day.
+//!
+//! Errors and details never echo a value whole: anything longer than a few hundred bytes is
+//! cut and shown with its length and SHA-256.
 //!
 //! ```no_run
 //! # async fn demo() -> retention_loader::Result<()> {
@@ -30,6 +38,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod clip;
 mod csv;
 mod error;
 mod landing;
@@ -42,6 +51,7 @@ mod typed;
 mod warehouse;
 
 pub use error::{Error, Result};
-pub use landing::LandingDay;
+pub use landing::{LandingDay, MAX_MANIFEST_BYTES};
 pub use load::{LoadOptions, Loader, load_day};
+pub use parse::{ParsedFile, RejectedRecord, parse_file};
 pub use report::{FileReport, LoadReport};

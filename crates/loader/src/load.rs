@@ -22,8 +22,9 @@ use tokio_postgres::{Transaction, binary_copy::BinaryCopyInWriter};
 
 use crate::{
     Error, FileReport, LandingDay, LoadReport, Result,
+    clip::clip,
     error::db,
-    parse::{Parsed, Reject, Stop, parse},
+    parse::{Limits, ParsedFile, RejectedRecord, Stop, parse},
     pool,
     spec::{TABLES, TableSpec},
     typed::{PGCOPY_HEADER, PGCOPY_TRAILER},
@@ -55,6 +56,10 @@ pub struct LoadOptions {
     pub run_id: Option<i64>,
     /// Longest field accepted; a longer one quarantines its record as `field_too_large`.
     pub max_field_bytes: usize,
+    /// Longest record read whole (default 2 MiB, more than any record that could be
+    /// staged); a longer one is quarantined as `record_too_large` with only its first
+    /// `max_record_bytes` in `raw`, so that a huge line never sits in memory whole.
+    pub max_record_bytes: usize,
     /// Attempts to get a connection when the error is transient (refused, reset, server
     /// starting, too many connections), with doubling backoff from 100 ms.
     pub connect_attempts: u32,
@@ -68,6 +73,7 @@ impl Default for LoadOptions {
             force: false,
             run_id: None,
             max_field_bytes: 64 * 1024,
+            max_record_bytes: crate::csv::MAX_RECORD_BYTES,
             connect_attempts: 5,
             pool_wait: Duration::from_secs(30),
         }
@@ -210,7 +216,7 @@ struct Staged {
     final_name: String,
     read: u64,
     staged: u64,
-    rejects: Vec<Reject>,
+    rejects: Vec<RejectedRecord>,
     /// Manifest rows and the verified SHA-256, when the day has the file.
     manifest: Option<(u64, String)>,
 }
@@ -262,11 +268,14 @@ async fn stage_file(
         });
     };
     let (chunks, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
-    let max_field = options.max_field_bytes;
+    let limits = Limits {
+        max_field_bytes: options.max_field_bytes,
+        max_record_bytes: options.max_record_bytes,
+    };
     let parse_path = path.clone();
-    let parser = tokio::task::spawn_blocking(move || -> Result<Parsed, Stop> {
+    let parser = tokio::task::spawn_blocking(move || -> Result<ParsedFile, Stop> {
         let file = File::open(&parse_path).map_err(Stop::Io)?;
-        parse(file, spec, date, max_field, CHUNK_BYTES, |b| {
+        parse(file, spec, date, limits, CHUNK_BYTES, |b| {
             chunks.blocking_send(b).is_ok()
         })
     });
@@ -328,15 +337,16 @@ fn stop_error(stop: Stop, spec: &TableSpec, path: &std::path::Path) -> Error {
 }
 
 /// The file must be the one the manifest describes: same bytes, same record count.
-fn verify(spec: &TableSpec, rows: u64, sha256: &str, parsed: &Parsed) -> Result<()> {
+fn verify(spec: &TableSpec, rows: u64, sha256: &str, parsed: &ParsedFile) -> Result<()> {
     let mismatch = |reason: String| Error::ManifestMismatch {
         file: spec.file.into(),
         reason,
     };
     if !parsed.sha256.eq_ignore_ascii_case(sha256) {
         return Err(mismatch(format!(
-            "SHA-256 is {}, the manifest says {sha256}",
-            parsed.sha256
+            "SHA-256 is {}, the manifest says {}",
+            parsed.sha256,
+            clip(sha256)
         )));
     }
     if parsed.read != rows {

@@ -7,35 +7,38 @@ use bytes::{Bytes, BytesMut};
 use chrono::NaiveDate;
 
 use crate::{
+    Error, LoadOptions,
+    clip::{Clipped, clip},
     csv::RecordReader,
-    spec::TableSpec,
+    spec::{TABLES, TableSpec},
     typed::{PGCOPY_HEADER, PGCOPY_TRAILER, encode_row, pg_days, user_id},
 };
 
 /// A record that was not staged, as it goes to `quarantine.rejected_rows`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Reject {
+pub struct RejectedRecord {
     /// The line the record starts on (the header is line 1).
     pub line: u64,
     /// Reason code.
     pub reason: &'static str,
     /// What was wrong.
     pub detail: String,
-    /// The record's exact bytes.
+    /// The record's exact bytes (only its first bytes, up to the record limit, for a
+    /// `record_too_large`).
     pub raw: Vec<u8>,
     /// Its user id, when that column parses.
     pub user_id: Option<i64>,
 }
 
-/// What parsing one file found.
-#[derive(Debug)]
-pub(crate) struct Parsed {
+/// What parsing one landing file found (see [`parse_file`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedFile {
     /// Records read, header excluded.
     pub read: u64,
-    /// Records encoded for COPY.
+    /// Records typed (encoded for COPY): what a load would stage.
     pub encoded: u64,
     /// Records refused.
-    pub rejects: Vec<Reject>,
+    pub rejects: Vec<RejectedRecord>,
     /// Bytes read.
     pub bytes: u64,
     /// SHA-256 of the file's bytes.
@@ -53,6 +56,16 @@ pub(crate) enum Stop {
     Cancelled,
 }
 
+/// The limits a parse applies to its input.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Longest field staged; a longer one refuses its record as `field_too_large`.
+    pub max_field_bytes: usize,
+    /// Longest record read whole; a longer one is refused as `record_too_large` and only
+    /// its first `max_record_bytes` are kept.
+    pub max_record_bytes: usize,
+}
+
 /// Parses `input` as `spec`'s file for batch `batch`, handing PGCOPY chunks of about
 /// `chunk_bytes` to `emit` (which returns false to stop). The header must be exactly the
 /// expected one.
@@ -60,11 +73,12 @@ pub(crate) fn parse<R: Read>(
     input: R,
     spec: &TableSpec,
     batch: NaiveDate,
-    max_field_bytes: usize,
+    limits: Limits,
     chunk_bytes: usize,
     mut emit: impl FnMut(Bytes) -> bool,
-) -> Result<Parsed, Stop> {
-    let mut reader = RecordReader::new(input);
+) -> Result<ParsedFile, Stop> {
+    let max_field_bytes = limits.max_field_bytes;
+    let mut reader = RecordReader::with_max_record(input, limits.max_record_bytes);
     check_header(spec, &mut reader)?;
     let batch_days = pg_days(batch);
     let mut out = BytesMut::with_capacity(chunk_bytes + 64 * 1024);
@@ -75,7 +89,7 @@ pub(crate) fn parse<R: Read>(
         read += 1;
         match encode_row(spec, &rec, batch_days, max_field_bytes, &mut out) {
             Ok(()) => encoded += 1,
-            Err(refusal) => rejects.push(Reject {
+            Err(refusal) => rejects.push(RejectedRecord {
                 line: rec.line,
                 reason: refusal.reason,
                 detail: refusal.detail,
@@ -95,12 +109,43 @@ pub(crate) fn parse<R: Read>(
     if !emit(out.freeze()) {
         return Err(Stop::Cancelled);
     }
-    Ok(Parsed {
+    Ok(ParsedFile {
         read,
         encoded,
         rejects,
         bytes: reader.bytes_read(),
         sha256: reader.finish_sha256(),
+    })
+}
+
+/// Parses landing file `file` (`events.csv`, `users.csv` or `products.csv`) from `input` as
+/// batch `batch`, with `options`' field and record limits, without a database: every record
+/// is typed as a load would type it and dropped. For checking a file before loading it, and
+/// for the fuzz tests. Fails as a load would on a wrong header or a read error.
+pub fn parse_file<R: Read>(
+    input: R,
+    file: &str,
+    batch: NaiveDate,
+    options: &LoadOptions,
+) -> crate::Result<ParsedFile> {
+    let spec = TABLES
+        .iter()
+        .find(|t| t.file == file)
+        .ok_or_else(|| Error::UnknownFile(clip(file).to_string()))?;
+    let limits = Limits {
+        max_field_bytes: options.max_field_bytes,
+        max_record_bytes: options.max_record_bytes,
+    };
+    parse(input, spec, batch, limits, 128 * 1024, |_| true).map_err(|stop| match stop {
+        Stop::Io(source) => Error::Io {
+            context: format!("reading {}", spec.file),
+            source,
+        },
+        Stop::BadHeader(reason) => Error::BadHeader {
+            file: spec.file.into(),
+            reason,
+        },
+        Stop::Cancelled => Error::ParserFailed(spec.file.into()),
     })
 }
 
@@ -115,10 +160,18 @@ fn check_header<R: Read>(spec: &TableSpec, reader: &mut RecordReader<R>) -> Resu
         .fields()
         .map(|f| String::from_utf8_lossy(f).into_owned())
         .collect();
-    if rec.flaw.is_some() || found.len() != spec.header.len() || found != spec.header {
+    if rec.flaw.is_some()
+        || rec.too_large.is_some()
+        || found.len() != spec.header.len()
+        || found != spec.header
+    {
+        let shown = match &rec.too_large {
+            Some(big) => Clipped::of_prefix(rec.raw, big.len, &big.sha256),
+            None => clip(rec.raw),
+        };
         return Err(Stop::BadHeader(format!(
-            "expected {expected:?}, found {:?}",
-            String::from_utf8_lossy(rec.raw)
+            "expected {expected:?}, found {}",
+            shown.quoted()
         )));
     }
     Ok(())
@@ -127,14 +180,18 @@ fn check_header<R: Read>(spec: &TableSpec, reader: &mut RecordReader<R>) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::TABLES;
+
+    const LIMITS: Limits = Limits {
+        max_field_bytes: 100,
+        max_record_bytes: 1000,
+    };
 
     const HEADER: &str = "product_id,sku,name,category,brand,unit_price,is_active,updated_at";
 
-    fn run(input: &[u8]) -> Result<(Parsed, Vec<u8>), Stop> {
+    fn run(input: &[u8]) -> Result<(ParsedFile, Vec<u8>), Stop> {
         let mut copy = Vec::new();
         let day = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default();
-        let parsed = parse(input, &TABLES[2], day, 100, 16, |b| {
+        let parsed = parse(input, &TABLES[2], day, LIMITS, 16, |b| {
             copy.extend_from_slice(&b);
             true
         })?;
@@ -179,7 +236,7 @@ mod tests {
     fn stops_when_the_consumer_goes_away() {
         let input = format!("{HEADER}\n1,a,b,c,d,1.00,true,\n");
         let day = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default();
-        let r = parse(input.as_bytes(), &TABLES[2], day, 100, 1, |_| false);
+        let r = parse(input.as_bytes(), &TABLES[2], day, LIMITS, 1, |_| false);
         assert!(matches!(r, Err(Stop::Cancelled)));
     }
 }

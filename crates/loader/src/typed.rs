@@ -5,11 +5,12 @@
 //! of aborting the whole load.
 
 use bytes::{BufMut, BytesMut};
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, NaiveDate, Timelike};
 use postgres_types::{ToSql, Type};
 use retention_model::Money;
 
 use crate::{
+    clip::clip,
     csv::{Flaw, Record},
     spec::{Kind, TableSpec},
 };
@@ -27,7 +28,8 @@ pub(crate) const PGCOPY_TRAILER: &[u8] = &[0xff, 0xff];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Refusal {
     /// Reason code: `bad_field_count`, `bad_timestamp`, `bad_number`, `bad_boolean`,
-    /// `invalid_utf8`, `nul_byte`, `field_too_large`, `bad_quoting`, `unterminated_quote`.
+    /// `invalid_utf8`, `nul_byte`, `field_too_large`, `record_too_large`, `bad_quoting`,
+    /// `unterminated_quote`.
     pub reason: &'static str,
     /// What exactly was wrong, naming the column.
     pub detail: String,
@@ -45,6 +47,12 @@ pub(crate) fn pg_days(date: NaiveDate) -> i32 {
 
 /// Appends one PGCOPY row for `rec` to `out`: `batch_date`, `source_line`, then the columns.
 /// On refusal `out` is left as it was.
+///
+/// A record longer than the reader's limit is refused as `record_too_large` before anything
+/// else. Its `raw` in quarantine is then exact only up to the limit (the reader never held
+/// the rest); the detail gives the whole record's length and SHA-256 and says so. We chose
+/// a truncated exact prefix over `bad_field_count` with all the bytes because keeping a
+/// 200 MB line would cost the memory the limit exists to bound.
 pub(crate) fn encode_row(
     spec: &TableSpec,
     rec: &Record<'_>,
@@ -52,6 +60,17 @@ pub(crate) fn encode_row(
     max_field_bytes: usize,
     out: &mut BytesMut,
 ) -> Result<(), Refusal> {
+    if let Some(big) = &rec.too_large {
+        return Err(refuse(
+            "record_too_large",
+            format!(
+                "the record is {} bytes (sha256 {}), more than the limit of {limit}; raw keeps its first {limit} bytes",
+                big.len,
+                big.sha256,
+                limit = rec.raw.len()
+            ),
+        ));
+    }
     match rec.flaw {
         Some(Flaw::UnterminatedQuote) => {
             return Err(refuse(
@@ -149,7 +168,7 @@ fn encode_field(
             let n: i64 = value.parse().map_err(|_| {
                 refuse(
                     "bad_number",
-                    format!("{column}: {value:?} is not a 64-bit integer"),
+                    format!("{column}: {} is not a 64-bit integer", clip(value).quoted()),
                 )
             })?;
             out.put_i32(8);
@@ -158,7 +177,7 @@ fn encode_field(
         Kind::Money => {
             let m: Money = value
                 .parse()
-                .map_err(|e| refuse("bad_number", format!("{column}: {e}")))?;
+                .map_err(|e| refuse("bad_number", money_detail(column, value, &e)))?;
             let at = out.len();
             out.put_i32(0);
             m.to_sql(&Type::NUMERIC, out)
@@ -170,9 +189,25 @@ fn encode_field(
             let ts = DateTime::parse_from_rfc3339(value).map_err(|e| {
                 refuse(
                     "bad_timestamp",
-                    format!("{column}: {value:?} is not an RFC 3339 timestamp ({e})"),
+                    format!(
+                        "{column}: {} is not an RFC 3339 timestamp ({e})",
+                        clip(value).quoted()
+                    ),
                 )
             })?;
+            // chrono accepts second 60 as a leap second (a nanosecond field of a second or
+            // more), and it would roll over into the next minute, maybe the next day: a
+            // timestamp we cannot store as written is refused instead. Hour 24 and minute 60
+            // are already refused by the parser.
+            if ts.nanosecond() >= 1_000_000_000 {
+                return Err(refuse(
+                    "bad_timestamp",
+                    format!(
+                        "{column}: {} has a leap second (:60), which would roll over into the next minute",
+                        clip(value).quoted()
+                    ),
+                ));
+            }
             // Rounded to the microsecond, as the server does with text input.
             let micros = (ts.timestamp() - PG_EPOCH_SECS) * 1_000_000
                 + i64::from(ts.timestamp_subsec_nanos() + 500) / 1000;
@@ -183,7 +218,10 @@ fn encode_field(
             let d = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|e| {
                 refuse(
                     "bad_timestamp",
-                    format!("{column}: {value:?} is not a YYYY-MM-DD date ({e})"),
+                    format!(
+                        "{column}: {} is not a YYYY-MM-DD date ({e})",
+                        clip(value).quoted()
+                    ),
                 )
             })?;
             out.put_i32(4);
@@ -193,7 +231,7 @@ fn encode_field(
             let b = parse_bool(value).ok_or_else(|| {
                 refuse(
                     "bad_boolean",
-                    format!("{column}: {value:?} is not a boolean"),
+                    format!("{column}: {} is not a boolean", clip(value).quoted()),
                 )
             })?;
             out.put_i32(1);
@@ -201,6 +239,20 @@ fn encode_field(
         }
     }
     Ok(())
+}
+
+/// The detail of a refused amount. `MoneyError`'s own message echoes the whole value, so
+/// only its kind is used and the value is clipped.
+fn money_detail(column: &str, value: &str, e: &retention_model::MoneyError) -> String {
+    use retention_model::MoneyError as M;
+    let what = match e {
+        M::Empty => "is empty",
+        M::NotANumber(_) => "is not a decimal number",
+        M::TooPrecise(_) => "has more than two decimals",
+        M::OutOfRange(_) => "does not fit numeric(12,2)",
+        _ => "is not a money amount",
+    };
+    format!("{column}: {} {what}", clip(value).quoted())
 }
 
 /// The spellings PostgreSQL's `boolean` input accepts.
@@ -287,6 +339,37 @@ mod tests {
                 "1,a,b,DE,c,d,e,f,2025-02-30,2025-01-01T00:00:00Z,false"
             ),
             "bad_timestamp"
+        );
+    }
+
+    #[test]
+    fn a_leap_second_or_an_out_of_range_time_is_a_bad_timestamp() {
+        let ev = &TABLES[0];
+        let with = |v: &str| EVENT_OK.replacen("2025-03-01T10:00:00.5Z", v, 1);
+        for v in [
+            "2026-02-18T23:59:60Z",
+            "2026-02-18T23:59:60.999999Z",
+            "2026-02-18T22:59:60-01:00",
+            "2026-02-18T12:30:60Z",
+            "2026-02-18T24:00:00Z",
+            "2026-02-18T23:60:00Z",
+            "2026-02-18T23:59:61Z",
+            "2026-02-18T25:00:00Z",
+            "2026-02-18T23:59:59+24:00",
+        ] {
+            assert_eq!(reason(ev, &with(v)), "bad_timestamp", "{v}");
+        }
+        assert_eq!(reason(ev, &with("2026-02-18T23:59:59.999999Z")), "ok");
+        let user = |ts: &str| format!("1,a,b,DE,c,d,e,f,2025-01-01,{ts},false");
+        assert_eq!(
+            reason(&TABLES[1], &user("2026-02-18T23:59:60Z")),
+            "bad_timestamp"
+        );
+        assert_eq!(
+            encode(ev, &with("2026-02-18T23:59:60Z"))
+                .unwrap_err()
+                .detail,
+            "event_ts: \"2026-02-18T23:59:60Z\" has a leap second (:60), which would roll over into the next minute"
         );
     }
 

@@ -4,7 +4,7 @@
 use retention_model::Manifest;
 use tokio_postgres::Transaction;
 
-use crate::{Error, Result, error::db};
+use crate::{Error, Result, clip::clip, error::db};
 
 const GET: &str = include_str!("../../../sql/loader/warehouse_get.sql");
 const RECORD: &str = include_str!("../../../sql/loader/warehouse_record.sql");
@@ -71,8 +71,9 @@ pub(crate) async fn check(tx: &Transaction<'_>, m: &Manifest, force: bool) -> Re
     }
     if r_hash != m.config_hash {
         diffs.push(format!(
-            "config hash {} vs warehouse {r_hash}",
-            m.config_hash
+            "config hash {} vs warehouse {}",
+            clip(&m.config_hash),
+            clip(&r_hash)
         ));
     }
     match (diffs.is_empty(), force) {

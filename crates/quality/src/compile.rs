@@ -9,6 +9,9 @@
 //!                  + 1 sample query (LIMIT 20) per expectation that found unexpected values
 //! per-expectation: 1 query per expectation (row count, considered, unexpected)
 //! ```
+//!
+//! An expectation on a personal column ([`Suite::is_personal`]) gets no sample query and
+//! its GROUP BY returns only the count: its values are never selected.
 
 use std::fmt::Write as _;
 
@@ -16,6 +19,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
 use crate::{
+    clip::clip,
     error::{Error, Result},
     expr::DateExpr,
     schema::{ColumnKind, TableSchema, quote_ident, quote_table},
@@ -67,14 +71,15 @@ pub struct CompiledSuite {
     pub slots: Vec<Slot>,
     /// Per uniqueness check (by expectation index): one GROUP BY returning its unexpected
     /// count and up to 20 unexpected values (each duplicated value once per row, as GE lists
-    /// them) as a `jsonb` array, so the set-based strategy needs no sample query for it.
+    /// them) as a `jsonb` array, so the set-based strategy needs no sample query for it. On
+    /// a personal column, only the count.
     pub uniqueness: Vec<(usize, Query)>,
     /// Per expectation: a query returning up to 20 unexpected values as `jsonb` (`None` for
     /// not-null, which reports nulls, the row count, which reports none, and uniqueness
-    /// checks, whose values come with their count).
+    /// checks, whose values come with their count, and expectations on personal columns).
     pub samples: Vec<Option<Query>>,
     /// Per expectation: one query returning `(row_count, considered, unexpected)` (and, for
-    /// uniqueness checks, a fourth column with the samples).
+    /// uniqueness checks not on a personal column, a fourth column with the samples).
     pub per_expectation: Vec<Query>,
 }
 
@@ -145,7 +150,8 @@ pub fn compile(suite: &Suite, schema: &TableSchema) -> Result<CompiledSuite> {
             let col = schema.column(&b.column).ok_or_else(|| {
                 suite_err(format!(
                     "batch column `{}` does not exist in {}",
-                    b.column, schema.table
+                    clip(&b.column),
+                    schema.table
                 ))
             })?;
             let cast = match col.kind {
@@ -168,6 +174,16 @@ pub fn compile(suite: &Suite, schema: &TableSchema) -> Result<CompiledSuite> {
             format!("FROM {table}\nWHERE {col} = {p}")
         }
     };
+    // A misspelt personal column would silently let its values through.
+    for c in &suite.personal_columns {
+        if schema.column(c).is_none() {
+            return Err(suite_err(format!(
+                "personal column `{}` does not exist in {}",
+                clip(c),
+                schema.table
+            )));
+        }
+    }
     let checked: Vec<Checked<'_>> = suite
         .expectations
         .iter()
@@ -214,8 +230,12 @@ pub fn compile(suite: &Suite, schema: &TableSchema) -> Result<CompiledSuite> {
         if c.check.is_uniqueness() {
             let mut b = Builder::new();
             let (with, unexpected, samples) = c.duplicated(&mut b, &from_where);
-            let sql =
-                format!("{with}\nSELECT {unexpected} AS unexpected,\n       {samples} AS samples");
+            let sql = match samples {
+                Some(samples) => format!(
+                    "{with}\nSELECT {unexpected} AS unexpected,\n       {samples} AS samples"
+                ),
+                None => format!("{with}\nSELECT {unexpected} AS unexpected"),
+            };
             uniqueness.push((i, b.finish(sql)));
         }
         samples.push(c.sample(&from_where));
@@ -239,6 +259,8 @@ struct Checked<'a> {
     values: Vec<(Param, &'static str)>,
     /// For pairs: whether a row with one null side is ignored (`either_value_is_missing`).
     either_missing: bool,
+    /// It reads a personal column: its values are counted, never selected.
+    personal: bool,
     /// The first column's kind (values of `Other` columns compare as text).
     kind: Option<ColumnKind>,
 }
@@ -253,7 +275,8 @@ impl<'a> Checked<'a> {
         let col = |name: &str| {
             schema.column(name).ok_or_else(|| {
                 err(format!(
-                    "column `{name}` does not exist in {}",
+                    "column `{}` does not exist in {}",
+                    clip(name),
                     schema.table
                 ))
             })
@@ -349,6 +372,7 @@ impl<'a> Checked<'a> {
             cols,
             values,
             either_missing,
+            personal: suite.is_personal(e),
             kind,
         })
     }
@@ -502,6 +526,9 @@ impl<'a> Checked<'a> {
     }
 
     fn sample(&self, from_where: &dyn Fn(&mut Builder) -> String) -> Option<Query> {
+        if self.personal {
+            return None;
+        }
         let mut b = Builder::new();
         match self.check {
             // Not-null reports nulls, the row count reports nothing, and uniqueness checks
@@ -526,15 +553,15 @@ impl<'a> Checked<'a> {
         }
     }
 
-    /// The per-expectation strategy's query: `(row_count, considered, unexpected)`.
     /// For uniqueness checks: a `WITH duplicated AS (…)` grouping the batch by the key, and
-    /// the expressions of the unexpected count and of up to 20 unexpected values over it.
+    /// the expressions of the unexpected count and of up to 20 unexpected values over it
+    /// (none for a personal column).
     fn duplicated(
         &self,
         b: &mut Builder,
         from_where: &dyn Fn(&mut Builder) -> String,
-    ) -> (String, String, String) {
-        let reported = self.reported(b);
+    ) -> (String, String, Option<String>) {
+        let reported = (!self.personal).then(|| self.reported(b));
         let fw = from_where(b);
         let key = self.key_list();
         let with = format!(
@@ -542,9 +569,9 @@ impl<'a> Checked<'a> {
             self.duplicated_filter(&fw).replace("\n      ", "\n    "),
         );
         let unexpected = "(SELECT coalesce(sum(n), 0)::bigint FROM duplicated)".to_owned();
-        let samples = format!(
+        let samples = reported.map(|reported| format!(
             "(SELECT coalesce(jsonb_agg(v), '[]')\n        FROM (SELECT {reported} AS v\n              FROM duplicated CROSS JOIN generate_series(1, n)\n              LIMIT {PARTIAL_UNEXPECTED_COUNT}) AS members)"
-        );
+        ));
         (with, unexpected, samples)
     }
 
@@ -556,8 +583,9 @@ impl<'a> Checked<'a> {
         if self.check.is_uniqueness() {
             let (with, unexpected, samples) = self.duplicated(&mut b, from_where);
             let fw = from_where(&mut b);
+            let samples = samples.map_or(String::new(), |s| format!(",\n       {s} AS samples"));
             return b.finish(format!(
-                "{with}\nSELECT count(*) AS row_count,\n       {considered} AS considered,\n       {unexpected} AS unexpected,\n       {samples} AS samples\n{fw}"
+                "{with}\nSELECT count(*) AS row_count,\n       {considered} AS considered,\n       {unexpected} AS unexpected{samples}\n{fw}"
             ));
         }
         let unexpected = match self.unexpected(&mut b) {
@@ -592,9 +620,9 @@ fn literal(kind: ColumnKind, v: &Value) -> std::result::Result<(String, &'static
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
-        other => return Err(format!("{other} is not a scalar")),
+        other => return Err(format!("{} is not a scalar", crate::suite::shown(other))),
     };
-    let bad = || Err(format!("`{text}` is not a valid {kind:?} value"));
+    let bad = || Err(format!("`{}` is not a valid {kind:?} value", clip(&text)));
     let cast = match kind {
         ColumnKind::Integer => {
             if text.parse::<i64>().is_ok() {

@@ -1,12 +1,14 @@
-//! The thin executor: fetch the schema, compile, run the statements, build the report.
+//! The thin executor: check what the suites may read, fetch the schema, compile, run the
+//! statements in one read-only transaction with a statement timeout, build the report.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::Value;
-use tokio_postgres::{Client, types::ToSql};
+use tokio_postgres::{Client, error::SqlState, types::ToSql};
 
 use crate::{
+    clip::clip,
     compile::{CompiledSuite, PARTIAL_UNEXPECTED_COUNT, Param, Query, compile},
     error::{Error, Result},
     report::{Batch, ExpectationResult, Observed, Strategy, SuiteReport, ValidationReport},
@@ -14,22 +16,135 @@ use crate::{
     suite::{Check, Suite, label},
 };
 
-/// Validates `batch` with every suite, in order.
+const BEGIN_VALIDATION: &str = include_str!("../../../sql/quality/begin_validation.sql");
+const END_VALIDATION: &str = include_str!("../../../sql/quality/end_validation.sql");
+
+/// How [`validate_with`] runs suites, and what it lets them do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationOptions {
+    /// One scan per table, or one query per expectation.
+    pub strategy: Strategy,
+    /// The schemas whose tables suites may read (default `staging`). A suite on any other
+    /// table (`pg_catalog.pg_authid`, `information_schema.tables`, …) is refused with
+    /// [`Error::SchemaNotAllowed`] before any statement runs: a suite file must not be a way
+    /// to read what the connection can.
+    pub schemas: Vec<String>,
+    /// The longest any one statement may run (default five minutes), set with
+    /// `SET LOCAL statement_timeout` in the validation transaction, since suites carry
+    /// user-written regexes; `None` sets no limit. When it fires the error is
+    /// [`Error::StatementTimeout`], naming the suite and its table.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for ValidationOptions {
+    fn default() -> Self {
+        Self {
+            strategy: Strategy::SetBased,
+            schemas: vec!["staging".to_owned()],
+            statement_timeout: Some(Duration::from_secs(5 * 60)),
+        }
+    }
+}
+
+/// Validates `batch` with every suite, in order, with `strategy` and the other
+/// [`ValidationOptions`] at their defaults (tables in `staging` only, five-minute statement
+/// timeout). See [`validate_with`].
 pub async fn validate(
     client: &Client,
     suites: &[Suite],
     batch: &Batch,
     strategy: Strategy,
 ) -> Result<ValidationReport> {
-    let mut reports = Vec::with_capacity(suites.len());
+    let options = ValidationOptions {
+        strategy,
+        ..ValidationOptions::default()
+    };
+    validate_with(client, suites, batch, &options).await
+}
+
+/// Validates `batch` with every suite, in order.
+///
+/// Before any statement runs, every suite is checked: its table must be in one of
+/// `options.schemas`, and it must have expectations unless it says `allow_empty` (an empty
+/// suite would pass the gate having checked nothing). Then all suites run in one read-only,
+/// repeatable-read transaction of their own, with `options.statement_timeout`; call this
+/// outside a transaction (the client's own is rolled back at the end).
+pub async fn validate_with(
+    client: &Client,
+    suites: &[Suite],
+    batch: &Batch,
+    options: &ValidationOptions,
+) -> Result<ValidationReport> {
     for suite in suites {
-        reports.push(validate_suite(client, suite, batch, strategy).await?);
+        check_allowed(suite, &options.schemas)?;
     }
+    let timeout_ms = options
+        .statement_timeout
+        .map_or(0, |t| t.as_millis().clamp(1, i32::MAX as u128));
+    client
+        .batch_execute(&BEGIN_VALIDATION.replace("{timeout_ms}", &timeout_ms.to_string()))
+        .await
+        .map_err(Error::db("starting the validation transaction"))?;
+    let mut reports = Vec::with_capacity(suites.len());
+    let mut failure = None;
+    for suite in suites {
+        match validate_suite(client, suite, batch, options.strategy).await {
+            Ok(report) => reports.push(report),
+            Err(e) => {
+                failure = Some(timed_out(e, suite, options.statement_timeout));
+                break;
+            }
+        }
+    }
+    let ended = client
+        .batch_execute(END_VALIDATION)
+        .await
+        .map_err(Error::db("ending the validation transaction"));
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    ended?;
     Ok(ValidationReport {
         batch: *batch,
-        strategy,
+        strategy: options.strategy,
         suites: reports,
     })
+}
+
+/// Refuses a suite on a table outside `schemas`, and an empty suite that does not say it is
+/// intended. Pure: runs before anything touches the database.
+fn check_allowed(suite: &Suite, schemas: &[String]) -> Result<()> {
+    if !schemas.contains(&suite.table.schema) {
+        return Err(Error::SchemaNotAllowed {
+            suite: suite.source.clone(),
+            table: clip(&suite.table.to_string()).to_string(),
+            schema: clip(&suite.table.schema).to_string(),
+            allowed: schemas.to_vec(),
+        });
+    }
+    if suite.expectations.is_empty() && !suite.allow_empty {
+        return Err(Error::EmptySuite {
+            suite: suite.source.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// A statement cancelled by the statement timeout (SQLSTATE 57014) becomes
+/// [`Error::StatementTimeout`] for `suite`; other errors pass through.
+fn timed_out(e: Error, suite: &Suite, timeout: Option<Duration>) -> Error {
+    match (&e, timeout) {
+        (Error::Db { source, .. }, Some(timeout))
+            if source.code() == Some(&SqlState::QUERY_CANCELED) =>
+        {
+            Error::StatementTimeout {
+                suite: suite.source.clone(),
+                table: clip(&suite.table.to_string()).to_string(),
+                timeout,
+            }
+        }
+        _ => e,
+    }
 }
 
 /// Reads the table's schema and compiles `suite` against it, checking its regexes on the
@@ -39,7 +154,7 @@ pub async fn prepare(client: &Client, suite: &Suite) -> Result<CompiledSuite> {
         .await?
         .ok_or_else(|| Error::Suite {
             suite: suite.source.clone(),
-            message: format!("table {} does not exist", suite.table),
+            message: format!("table {} does not exist", clip(&suite.table.to_string())),
         })?;
     let compiled = compile(suite, &schema)?;
     for (i, e) in suite.expectations.iter().enumerate() {
@@ -48,13 +163,19 @@ pub async fn prepare(client: &Client, suite: &Suite) -> Result<CompiledSuite> {
                 .query_one("SELECT ''::text ~ $1::text", &[regex])
                 .await
             {
+                if db.code() == Some(&SqlState::QUERY_CANCELED) {
+                    return Err(Error::db("checking a regex")(db));
+                }
                 return Err(Error::Expectation {
                     suite: suite.source.clone(),
                     expectation: label(i, &e.expectation_type),
                     message: format!(
-                        "invalid regex `{regex}`: {}",
-                        db.as_db_error()
-                            .map_or(db.to_string(), |d| d.message().to_owned())
+                        "invalid regex `{}`: {}",
+                        clip(regex),
+                        clip(
+                            &db.as_db_error()
+                                .map_or(db.to_string(), |d| d.message().to_owned())
+                        )
                     ),
                 });
             }
@@ -71,7 +192,8 @@ async fn validate_suite(
 ) -> Result<SuiteReport> {
     let started = Instant::now();
     let compiled = prepare(client, suite).await?;
-    let context = |what: &str| format!("suite {} on {}: {what}", suite.source, suite.table);
+    let table_shown = clip(&suite.table.to_string()).to_string();
+    let context = |what: &str| format!("suite {} on {table_shown}: {what}", suite.source);
     let n = suite.expectations.len();
     // (row_count, considered, unexpected) per expectation.
     let mut figures: Vec<(i64, Option<i64>, Option<i64>)> = Vec::with_capacity(n);
@@ -102,11 +224,15 @@ async fn validate_suite(
                         let row = run_one(client, q, batch, &context("uniqueness")).await?;
                         let count: i64 =
                             row.try_get(0).map_err(Error::db(context("uniqueness")))?;
-                        let values =
+                        // No second column on a personal column: its values are not selected.
+                        let values = if row.len() > 1 {
                             match row.try_get(1).map_err(Error::db(context("uniqueness")))? {
                                 Value::Array(values) => values,
                                 _ => Vec::new(),
-                            };
+                            }
+                        } else {
+                            Vec::new()
+                        };
                         done.push((q, count, values.clone()));
                         (count, values)
                     }
@@ -160,7 +286,8 @@ async fn validate_suite(
             },
             check => {
                 let unexpected = unexpected.unwrap_or(0);
-                let partial_unexpected_list = if unexpected == 0 {
+                let samples_withheld = suite.is_personal(e);
+                let partial_unexpected_list = if unexpected == 0 || samples_withheld {
                     Vec::new()
                 } else if let Some(values) = presampled[i].take() {
                     values
@@ -194,6 +321,7 @@ async fn validate_suite(
                     considered,
                     unexpected_count: unexpected,
                     partial_unexpected_list,
+                    samples_withheld,
                 }
             }
         };
@@ -205,8 +333,8 @@ async fn validate_suite(
         ));
     }
     tracing::info!(
-        suite = %suite.name,
-        table = %table,
+        suite = %clip(&suite.name),
+        table = %table_shown,
         rows = row_count,
         strategy = strategy.as_str(),
         failed = results.iter().filter(|r| !r.success).count(),

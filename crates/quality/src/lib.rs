@@ -8,7 +8,11 @@
 //!   [`CompiledSuite`]: one scan with `count(*) FILTER (WHERE …)` per row-level expectation,
 //!   one `GROUP BY` per uniqueness check, sample and per-expectation queries. Names are
 //!   checked against the catalogue and quoted; values are bound parameters.
-//! - [`validate`] — runs the suites on a [`Batch`] with a [`Strategy`] and returns a
+//! - [`validate`] / [`validate_with`] — check that every suite reads only allowed schemas
+//!   ([`ValidationOptions::schemas`], default `staging`) and has expectations (an empty
+//!   suite must say `allow_empty: true`), then run the suites on a [`Batch`] in one read-only
+//!   transaction with a statement timeout ([`ValidationOptions::statement_timeout`], default
+//!   five minutes) and a [`Strategy`]; they return a
 //!   [`ValidationReport`] ([`success`](ValidationReport::success),
 //!   [`critical_failures`](ValidationReport::critical_failures),
 //!   [`to_ge_json`](ValidationReport::to_ge_json)).
@@ -29,11 +33,24 @@
 //!
 //! A suite file has `name`, `table` (`schema.table`), an optional `batch: {column: C}` (the
 //! batch is the rows where `C` equals the batch date, bound as a parameter) and
-//! `expectations`, each `{type, kwargs, severity, meta, id}`. Date and timestamp bounds may be
+//! `expectations`, each `{type, kwargs, severity, meta, id}`, and an optional
+//! `allow_empty: true` for a suite meant to have no expectations. Date and timestamp bounds may be
 //! relative to the batch date: `batch_date`, `batch_date + 1 day`, `batch_date - 36 hours`
 //! (units minutes, hours, days, weeks), evaluated in Rust and bound; timestamps at UTC
 //! midnight. GE suite JSON is the same document with the table under
-//! `meta.retention.table` (and `meta.retention.batch`).
+//! `meta.retention.table` (and `meta.retention.batch`, `meta.retention.allow_empty`).
+//!
+//! Errors never echo a suite's or a table's values whole: anything longer than a few
+//! hundred bytes is cut and shown with its length and SHA-256.
+//!
+//! **Personal data.** A suite declares the columns that hold personal data with
+//! `personal_columns: [email, full_name]` (GE JSON: `meta.retention.personal_columns`; each
+//! must exist in the table). An expectation reading one of them — alone or among the
+//! columns of a pair or compound key — is counted as any other, but its unexpected values
+//! are never selected: its `partial_unexpected_list` and `partial_unexpected_counts` are
+//! empty, its result says `"redacted": "personal column"` ([`REDACTED`]), and its
+//! [`summary`](ExpectationResult::summary) says the samples are withheld. So no personal
+//! value reaches a results table, a log line or an error message.
 //!
 //! A suite in YAML:
 //!
@@ -63,6 +80,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod clip;
 mod compile;
 mod error;
 mod exec;
@@ -74,9 +92,11 @@ mod suite;
 
 pub use compile::{CompiledSuite, PARTIAL_UNEXPECTED_COUNT, Param, Query, Slot, compile};
 pub use error::{Error, Result};
-pub use exec::{prepare, validate};
+pub use exec::{ValidationOptions, prepare, validate, validate_with};
 pub use expr::DateExpr;
-pub use report::{Batch, ExpectationResult, Observed, Strategy, SuiteReport, ValidationReport};
+pub use report::{
+    Batch, ExpectationResult, Observed, REDACTED, Strategy, SuiteReport, ValidationReport,
+};
 pub use schema::{Column, ColumnKind, TableSchema};
 pub use store::store_results;
 pub use suite::{BatchFilter, Bound, Check, Expectation, Severity, Suite, TableRef};

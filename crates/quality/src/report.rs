@@ -7,6 +7,10 @@ use serde_json::{Map, Value, json};
 
 use crate::suite::{Check, Expectation, Severity};
 
+/// Why a result lists no unexpected values although it found some: the `"redacted"` field
+/// of its GE `result`, and the reason its summary gives.
+pub const REDACTED: &str = "personal column";
+
 /// The batch being validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Batch {
@@ -47,8 +51,12 @@ pub enum Observed {
         considered: Option<i64>,
         /// Unexpected rows.
         unexpected_count: i64,
-        /// Up to 20 unexpected values (rows, for multi-column expectations).
+        /// Up to 20 unexpected values (rows, for multi-column expectations); empty when
+        /// `samples_withheld`.
         partial_unexpected_list: Vec<Value>,
+        /// The expectation reads a personal column: its unexpected values were counted but
+        /// never collected, and nothing reports them (the result says `"redacted"`).
+        samples_withheld: bool,
     },
     /// The row-count expectation: GE reports only the observed value.
     RowCount {
@@ -183,6 +191,7 @@ impl ExpectationResult {
                 considered,
                 unexpected_count,
                 partial_unexpected_list,
+                samples_withheld,
             } => {
                 let (n, u) = (*element_count, *unexpected_count);
                 let some = |v: f64| if n > 0 { json!(v) } else { Value::Null };
@@ -217,6 +226,9 @@ impl ExpectationResult {
                     "partial_unexpected_counts".into(),
                     partial_counts(partial_unexpected_list),
                 );
+                if *samples_withheld {
+                    r.insert("redacted".into(), json!(REDACTED));
+                }
                 Value::Object(r)
             }
         }
@@ -262,6 +274,16 @@ impl ExpectationResult {
             Observed::RowCount { observed_value } => format!("observed row count {observed_value}"),
             Observed::Map {
                 unexpected_count,
+                samples_withheld: true,
+                ..
+            } => {
+                let pct = self
+                    .unexpected_percent()
+                    .map_or("n/a".into(), |p| format!("{p:.3}%"));
+                format!("{unexpected_count} unexpected ({pct}); samples withheld ({REDACTED})")
+            }
+            Observed::Map {
+                unexpected_count,
                 partial_unexpected_list,
                 ..
             } => {
@@ -271,7 +293,7 @@ impl ExpectationResult {
                 let samples: Vec<String> = partial_unexpected_list
                     .iter()
                     .take(5)
-                    .map(Value::to_string)
+                    .map(|v| crate::clip::clip(&v.to_string()).to_string())
                     .collect();
                 format!(
                     "{unexpected_count} unexpected ({pct}); e.g. [{}]",
@@ -281,7 +303,9 @@ impl ExpectationResult {
         };
         format!(
             "[{}] {}.{} {target}: {what}",
-            e.severity, self.suite, e.expectation_type
+            e.severity,
+            crate::clip::clip(&self.suite),
+            e.expectation_type
         )
     }
 }

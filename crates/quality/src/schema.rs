@@ -78,7 +78,10 @@ impl TableSchema {
                 &[&table.schema, &table.name],
             )
             .await
-            .map_err(Error::db(format!("reading the columns of {table}")))?;
+            .map_err(Error::db(format!(
+                "reading the columns of {}",
+                crate::clip::clip(&table.to_string())
+            )))?;
         if rows.is_empty() {
             return Ok(None);
         }

@@ -28,6 +28,8 @@ pub async fn store_results(
     let rows: Vec<Value> = report
         .results()
         .map(|r| {
+            // Only the row count has an observed value, and it is never a column's value:
+            // nothing of a personal column gets here (`Suite::is_personal`).
             let observed_value = match &r.observed {
                 Observed::RowCount { observed_value } => json!(observed_value),
                 Observed::Map { .. } => Value::Null,

@@ -10,6 +10,7 @@ use std::{
 use serde_json::{Map, Value};
 
 use crate::{
+    clip::clip,
     error::{Error, Result},
     expr::DateExpr,
 };
@@ -203,6 +204,20 @@ impl Check {
         }
     }
 
+    /// Every column the expectation reads (none for the row count).
+    pub fn columns(&self) -> Vec<&str> {
+        match self {
+            Self::NotNull { column, .. }
+            | Self::Unique { column, .. }
+            | Self::InSet { column, .. }
+            | Self::Between { column, .. }
+            | Self::Regex { column, .. } => vec![column],
+            Self::PairGreater { a, b, .. } => vec![a, b],
+            Self::CompoundUnique { columns, .. } => columns.iter().map(String::as_str).collect(),
+            Self::RowCount { .. } => Vec::new(),
+        }
+    }
+
     /// Whether a uniqueness query (a GROUP BY of its own) is needed.
     pub fn is_uniqueness(&self) -> bool {
         matches!(self, Self::Unique { .. } | Self::CompoundUnique { .. })
@@ -239,6 +254,15 @@ pub struct Suite {
     pub batch: Option<BatchFilter>,
     /// The expectations, in file order.
     pub expectations: Vec<Expectation>,
+    /// Whether the suite may have no expectations (`allow_empty: true`; GE JSON:
+    /// `meta.retention.allow_empty`). An empty suite validates nothing and would pass the
+    /// gate, so without this the engine refuses it ([`Error::EmptySuite`]).
+    pub allow_empty: bool,
+    /// Columns holding personal data (`personal_columns: [email, full_name]`; GE JSON:
+    /// `meta.retention.personal_columns`). An expectation reading one of them
+    /// ([`Suite::is_personal`]) is counted as any other, but its unexpected values are never
+    /// selected, stored, logged or put in a message.
+    pub personal_columns: Vec<String>,
 }
 
 /// Kwargs every expectation accepts that change nothing in how we evaluate it.
@@ -272,7 +296,7 @@ impl Suite {
     pub fn from_yaml_str(text: &str, source: &str) -> Result<Self> {
         let value: Value = serde_saphyr::from_str(text).map_err(|e| Error::Parse {
             path: PathBuf::from(source),
-            message: e.to_string(),
+            message: clip(&e.to_string()).to_string(),
         })?;
         Self::from_value(&value, source)
     }
@@ -282,7 +306,7 @@ impl Suite {
     pub fn from_json_str(text: &str, source: &str) -> Result<Self> {
         let value: Value = serde_json::from_str(text).map_err(|e| Error::Parse {
             path: PathBuf::from(source),
-            message: e.to_string(),
+            message: clip(&e.to_string()).to_string(),
         })?;
         Self::from_value(&value, source)
     }
@@ -339,8 +363,12 @@ impl Suite {
         let table_text = setting("table")
             .and_then(Value::as_str)
             .ok_or_else(|| parse("missing `table` (GE JSON: `meta.retention.table`)".into()))?;
-        let table = TableRef::parse(table_text)
-            .ok_or_else(|| parse(format!("`table: {table_text}` is not `schema.table`")))?;
+        let table = TableRef::parse(table_text).ok_or_else(|| {
+            parse(format!(
+                "`table: {}` is not `schema.table`",
+                clip(table_text)
+            ))
+        })?;
         let batch = match setting("batch") {
             None | Some(Value::Null) => None,
             Some(b) => {
@@ -352,7 +380,7 @@ impl Suite {
                     .as_object()
                     .and_then(|o| o.keys().find(|k| *k != "column"))
                 {
-                    return Err(parse(format!("unknown key `batch.{extra}`")));
+                    return Err(parse(format!("unknown key `batch.{}`", clip(extra))));
                 }
                 Some(BatchFilter {
                     column: column.to_owned(),
@@ -368,19 +396,60 @@ impl Suite {
             .enumerate()
             .map(|(i, e)| Expectation::from_value(e, source, i))
             .collect::<Result<Vec<_>>>()?;
+        let allow_empty = match setting("allow_empty") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(v) => {
+                return Err(parse(format!(
+                    "`allow_empty` must be true or false, not {}",
+                    shown(v)
+                )));
+            }
+        };
+        let personal_columns = match setting("personal_columns") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|c| c.as_str().filter(|s| !s.is_empty()).map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| parse("`personal_columns` must list column names".into()))?,
+            Some(v) => {
+                return Err(parse(format!(
+                    "`personal_columns` must be a list of column names, not {}",
+                    shown(v)
+                )));
+            }
+        };
         Ok(Self {
             name,
             source: source.to_owned(),
             table,
             batch,
             expectations,
+            allow_empty,
+            personal_columns,
         })
+    }
+
+    /// Whether `expectation` reads a personal column (for multi-column expectations: any of
+    /// them), so that its unexpected values must never be collected.
+    pub fn is_personal(&self, expectation: &Expectation) -> bool {
+        expectation
+            .check
+            .columns()
+            .iter()
+            .any(|c| self.personal_columns.iter().any(|p| p == c))
     }
 }
 
-/// Names an expectation in errors: its position from 1 and its type.
+/// Names an expectation in errors: its position from 1 and its type (clipped).
 pub(crate) fn label(index: usize, expectation_type: &str) -> String {
-    format!("#{} ({expectation_type})", index + 1)
+    format!("#{} ({})", index + 1, clip(expectation_type))
+}
+
+/// A JSON value of a suite as an error shows it: compact, clipped.
+pub(crate) fn shown(v: &Value) -> String {
+    clip(&v.to_string()).to_string()
 }
 
 impl Expectation {
@@ -416,7 +485,7 @@ impl Expectation {
                     | "description"
                     | "rendered_content"
             ) {
-                return Err(err(format!("unknown key `{key}`")));
+                return Err(err(format!("unknown key `{}`", clip(key))));
             }
         }
         let kwargs = match obj.get("kwargs") {
@@ -426,10 +495,12 @@ impl Expectation {
         };
         let severity = match obj.get("severity") {
             None | Some(Value::Null) => Severity::default(),
-            Some(v) => v
-                .as_str()
-                .and_then(Severity::parse)
-                .ok_or_else(|| err(format!("severity {v} is not critical, warning or info")))?,
+            Some(v) => v.as_str().and_then(Severity::parse).ok_or_else(|| {
+                err(format!(
+                    "severity {} is not critical, warning or info",
+                    shown(v)
+                ))
+            })?,
         };
         let id = obj.get("id").and_then(Value::as_str).map(str::to_owned);
         let meta = obj
@@ -445,7 +516,7 @@ impl Expectation {
             .keys()
             .find(|k| !kw.used.contains(&k.as_str()) && !IGNORED_KWARGS.contains(&k.as_str()))
         {
-            return Err(err(format!("unsupported kwarg `{unknown}`")));
+            return Err(err(format!("unsupported kwarg `{}`", clip(unknown))));
         }
         Ok(Self {
             expectation_type: ty.to_owned(),
@@ -475,7 +546,10 @@ impl Kwargs<'_> {
     fn string(&mut self, key: &'static str) -> KwResult<String> {
         match self.get(key) {
             Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-            Some(v) => Err(format!("kwarg `{key}` must be a non-empty string, not {v}")),
+            Some(v) => Err(format!(
+                "kwarg `{key}` must be a non-empty string, not {}",
+                shown(v)
+            )),
             None => Err(format!("missing kwarg `{key}`")),
         }
     }
@@ -484,7 +558,10 @@ impl Kwargs<'_> {
         match self.get(key) {
             None => Ok(false),
             Some(Value::Bool(b)) => Ok(*b),
-            Some(v) => Err(format!("kwarg `{key}` must be true or false, not {v}")),
+            Some(v) => Err(format!(
+                "kwarg `{key}` must be true or false, not {}",
+                shown(v)
+            )),
         }
     }
 
@@ -494,18 +571,21 @@ impl Kwargs<'_> {
             Some(v) => v
                 .as_f64()
                 .filter(|m| (0.0..=1.0).contains(m))
-                .ok_or_else(|| format!("kwarg `mostly` must be a number from 0 to 1, not {v}")),
+                .ok_or_else(|| {
+                    format!(
+                        "kwarg `mostly` must be a number from 0 to 1, not {}",
+                        shown(v)
+                    )
+                }),
         }
     }
 
     fn count(&mut self, key: &'static str) -> KwResult<Option<i64>> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => v
-                .as_i64()
-                .filter(|n| *n >= 0)
-                .map(Some)
-                .ok_or_else(|| format!("kwarg `{key}` must be a whole number ≥ 0, not {v}")),
+            Some(v) => v.as_i64().filter(|n| *n >= 0).map(Some).ok_or_else(|| {
+                format!("kwarg `{key}` must be a whole number ≥ 0, not {}", shown(v))
+            }),
         }
     }
 
@@ -517,7 +597,8 @@ impl Kwargs<'_> {
                 .map_err(|e| format!("kwarg `{key}`: {e}")),
             Some(v @ (Value::String(_) | Value::Number(_))) => Ok(Some(Bound::Literal(v.clone()))),
             Some(v) => Err(format!(
-                "kwarg `{key}` must be a number or a string, not {v}"
+                "kwarg `{key}` must be a number or a string, not {}",
+                shown(v)
             )),
         }
     }
@@ -539,14 +620,20 @@ impl Kwargs<'_> {
                         .map(|c| c.as_str().filter(|s| !s.is_empty()).map(str::to_owned))
                         .collect::<Option<Vec<_>>>()
                         .ok_or("kwarg `column_list` must list column names")?,
-                    Some(v) => return Err(format!("kwarg `column_list` must be a list, not {v}")),
+                    Some(v) => {
+                        return Err(format!(
+                            "kwarg `column_list` must be a list, not {}",
+                            shown(v)
+                        ));
+                    }
                     None => return Err("missing kwarg `column_list`".into()),
                 };
                 match self.get("ignore_row_if").and_then(Value::as_str) {
                     None | Some("all_values_are_missing") => {}
                     Some(other) => {
                         return Err(format!(
-                            "ignore_row_if `{other}` is not supported (only all_values_are_missing)"
+                            "ignore_row_if `{}` is not supported (only all_values_are_missing)",
+                            clip(other)
                         ));
                     }
                 }
@@ -563,10 +650,17 @@ impl Kwargs<'_> {
                         .filter(|v| !v.is_null())
                         .map(|v| match v {
                             Value::String(_) | Value::Number(_) | Value::Bool(_) => Ok(v.clone()),
-                            other => Err(format!("value_set item {other} is not a scalar")),
+                            other => {
+                                Err(format!("value_set item {} is not a scalar", shown(other)))
+                            }
                         })
                         .collect::<KwResult<Vec<_>>>()?,
-                    Some(v) => return Err(format!("kwarg `value_set` must be a list, not {v}")),
+                    Some(v) => {
+                        return Err(format!(
+                            "kwarg `value_set` must be a list, not {}",
+                            shown(v)
+                        ));
+                    }
                     None => return Err("missing kwarg `value_set`".into()),
                 };
                 Check::InSet {
@@ -633,11 +727,13 @@ impl Kwargs<'_> {
                 };
                 match self.get("ignore_row_if").and_then(Value::as_str) {
                     None | Some("both_values_are_missing") | Some("either_value_is_missing") => {}
-                    Some(other) => return Err(format!("ignore_row_if `{other}` is not supported")),
+                    Some(other) => {
+                        return Err(format!("ignore_row_if `{}` is not supported", clip(other)));
+                    }
                 }
                 c
             }
-            other => return Err(format!("unknown expectation type `{other}`")),
+            other => return Err(format!("unknown expectation type `{}`", clip(other))),
         })
     }
 }

@@ -15,7 +15,9 @@ use tokio_postgres::{
 
 use crate::{
     Action, CurrentState, DimensionSpec, Error, KeyState, MergePlan, Result, SourceRow, Value,
-    plan::restore_type1, sql::DimensionSql,
+    plan::restore_type1,
+    spec::{column_ident, table_ident},
+    sql::DimensionSql,
 };
 
 /// What one merge did. `rows_out` ([`MergeStats::rows_out`]) counts dimension rows written.
@@ -60,6 +62,8 @@ pub struct MergeStats {
     pub erased_versions: u64,
     /// Rows erased in the other places (`erase_in`).
     pub erased_elsewhere: u64,
+    /// Column values where copies of erased values were replaced (`erase_copies_in`).
+    pub erased_copies: u64,
     /// The earliest instant from which this merge changed history.
     pub earliest_change: Option<DateTime<Utc>>,
 }
@@ -106,9 +110,29 @@ pub async fn merge_batch(
     let tx = client.transaction().await?;
     let sql = DimensionSql::prepare(&tx, spec).await?;
     lock(&tx, spec, &sql).await?;
+    restart_surrogate_keys(&tx, spec).await?;
     let stats = merge_in(&tx, spec, &sql, batch).await?;
     tx.commit().await?;
     Ok(stats)
+}
+
+/// Makes new surrogate keys follow the highest one the dimension holds. Sequences are not
+/// transactional: a merge that inserted versions and was then rolled back (its process
+/// killed, its connection or the server gone) has used up keys, and the re-run would key the
+/// same versions differently from an uninterrupted merge. Under the dimension's lock nobody
+/// else inserts. A surrogate key without a sequence is left alone.
+async fn restart_surrogate_keys(tx: &Transaction<'_>, spec: &DimensionSpec) -> Result<()> {
+    let target = table_ident(&spec.target)?;
+    let sk = column_ident(&spec.surrogate_key)?;
+    tx.execute(
+        &format!(
+            "SELECT setval(seq, coalesce((SELECT max({sk}) FROM {target}), 0) + 1, false) \
+             FROM pg_get_serial_sequence($1, $2) AS seq WHERE seq IS NOT NULL"
+        ),
+        &[&target, &spec.surrogate_key],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Removes the dimension's history written by batches `from` and later, then replays the
@@ -302,9 +326,28 @@ async fn apply_round(
         stats.versions_inserted += tx.execute(&sql.insert, &[&batch]).await?;
         if let (Some(log), Some(versions)) = (&sql.erase_log, &sql.erase_versions) {
             tx.execute(log, &[&batch]).await?;
+            // Copies kept without the key can only be found by value: gather the values
+            // before they are erased.
+            let copies = sql.erase_copies.as_ref().filter(|_| {
+                plan.actions
+                    .iter()
+                    .any(|a| matches!(a, Action::Delete { .. } | Action::Forget { .. }))
+            });
+            if let Some(copies) = copies {
+                tx.batch_execute(copies.values_table).await?;
+                tx.execute(&copies.from_versions, &[]).await?;
+                for gather in &copies.from_places {
+                    tx.execute(gather, &[&batch]).await?;
+                }
+            }
             stats.erased_versions += tx.execute(versions, &[]).await?;
             for place in &sql.erase_places {
                 stats.erased_elsewhere += tx.execute(place, &[&batch]).await?;
+            }
+            if let Some(copies) = copies {
+                for replace in &copies.replace {
+                    stats.erased_copies += tx.execute(replace, &[]).await?;
+                }
             }
         }
     }

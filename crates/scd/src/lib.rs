@@ -2,8 +2,8 @@
 //!
 //! - [`DimensionSpec`] says what a dimension is: target and source tables, natural and
 //!   surrogate keys, tracked (type 2) and overwritten (type 1) columns, the effective-time
-//!   column, the delete flag, the columns erased on deletion and where else they live, and
-//!   per-column normalisation. [`DimensionSpec::list_from_yaml`] reads a file of them.
+//!   column, the delete flag, the columns erased on deletion and where else they live (by
+//!   key, and copies of their values kept without it), and per-column normalisation. [`DimensionSpec::list_from_yaml`] reads a file of them.
 //! - [`MergePlan::diff`] is the pure core: the current state of the batch's keys plus the
 //!   batch's rows → one [`Action`] per key (new key, new version, type-1 update, close on
 //!   delete, no-op, ...; a key deleted and re-created within the batch gets its deletion and
@@ -50,8 +50,8 @@ pub use plan::{
     Action, CurrentState, KeyState, MergePlan, NewVersion, SourceRow, Value, rounds, row_hash,
 };
 pub use spec::{
-    Bookkeeping, DimensionSpec, ErasePlace, ErasureLog, Normalise, RejectLog, SourceSpec,
-    normalise_value,
+    Bookkeeping, CopyPlace, DimensionSpec, ErasePlace, ErasureLog, Normalise, RejectLog,
+    SourceSpec, normalise_value,
 };
 
 /// What can go wrong merging a dimension.
@@ -106,12 +106,36 @@ pub enum Error {
         /// The last batch.
         through: NaiveDate,
     },
-    /// A database statement failed.
-    #[error("database: {0}")]
+    /// A database statement failed: the server's message when there is one (the driver's
+    /// own text is only "db error"), else the driver's reason and its causes.
+    #[error("database: {}", db_reason(.0))]
     Db(#[from] tokio_postgres::Error),
     /// Reading a file failed.
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// The one-line reason of a driver error: severity, message and detail of the server's error
+/// (a terminated connection says so), else the driver's text with its causes.
+fn db_reason(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut s = format!("{}: {}", db.severity(), db.message());
+        if let Some(detail) = db.detail() {
+            s.push_str(&format!(" ({detail})"));
+        }
+        return s;
+    }
+    let mut s = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        source = inner.source();
+    }
+    s
 }
 
 /// `Result` with this crate's [`Error`].

@@ -49,6 +49,10 @@ pub struct DimensionSpec {
     /// Other tables holding the personal data of a deleted key.
     #[serde(default)]
     pub erase_in: Vec<ErasePlace>,
+    /// Tables that may hold copies of personal values without their key (validation
+    /// samples, error messages): the values a deletion erases are searched for there too.
+    #[serde(default)]
+    pub erase_copies_in: Vec<CopyPlace>,
 }
 
 /// The feed a dimension is merged from.
@@ -136,6 +140,26 @@ pub struct ErasePlace {
     /// Text or bytea columns emptied (kept non-NULL), e.g. raw rejected lines.
     #[serde(default)]
     pub empty_columns: Vec<String>,
+}
+
+/// A table where personal values may have been copied without their key, so that only the
+/// values themselves can find them: validation samples, error messages. When keys are
+/// deleted, the values their erasure removes (from the versions and the `erase_in` places,
+/// trimmed, compared without regard to case) are replaced by `[erased]` here, in the same
+/// transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopyPlace {
+    /// `schema.table`.
+    pub table: String,
+    /// jsonb columns: every JSON string equal to an erased value becomes `"[erased]"` (the
+    /// document keeps its shape).
+    #[serde(default)]
+    pub json_columns: Vec<String>,
+    /// Text columns: every occurrence of an erased value of three characters or more (a
+    /// shorter one would match inside unrelated words) becomes `[erased]`.
+    #[serde(default)]
+    pub text_columns: Vec<String>,
 }
 
 /// One clean-up step for an incoming value.
@@ -250,6 +274,21 @@ impl DimensionSpec {
                 .chain(cols)
                 .chain(p.json_column.iter())
             {
+                column_ident(c)?;
+            }
+        }
+        for p in &self.erase_copies_in {
+            if self.erase_on_delete.is_empty() {
+                return bad("erase_copies_in without erase_on_delete");
+            }
+            table_ident(&p.table)?;
+            if p.json_columns.is_empty() && p.text_columns.is_empty() {
+                return bad(&format!(
+                    "erase_copies_in {}: no json_columns or text_columns",
+                    p.table
+                ));
+            }
+            for c in p.json_columns.iter().chain(&p.text_columns) {
                 column_ident(c)?;
             }
         }

@@ -31,6 +31,7 @@ pub(crate) struct DimensionSql {
     pub erase_log: Option<String>,
     pub erase_versions: Option<String>,
     pub erase_places: Vec<String>,
+    pub erase_copies: Option<EraseCopies>,
     pub rejects: Option<(String, String)>,
     pub batch_merged: String,
     pub batch_record: String,
@@ -41,6 +42,20 @@ pub(crate) struct DimensionSql {
     pub rebuild_forget: String,
     pub rebuild_batches: String,
     pub lock: &'static str,
+}
+
+/// The statements that find copies of erased values kept without their key
+/// (`erase_copies_in`): gather the values before they are erased, then replace them.
+#[derive(Debug)]
+pub(crate) struct EraseCopies {
+    /// Creates the temporary table of the round's erased values.
+    pub values_table: &'static str,
+    /// Gathers the values of the versions about to be erased.
+    pub from_versions: String,
+    /// Gathers the values of the `erase_in` rows about to be erased (`$1`: the batch).
+    pub from_places: Vec<String>,
+    /// Replaces the values in each column of each `erase_copies_in` table.
+    pub replace: Vec<String>,
 }
 
 /// The column types of `table` (`schema.table`), from the catalog.
@@ -156,6 +171,7 @@ impl DimensionSql {
 
         let (mut erasures, mut erase_log, mut erase_versions) = (None, None, None);
         let mut erase_places = Vec::new();
+        let mut erase_copies = None;
         if let (false, Some(log)) = (spec.erase_on_delete.is_empty(), &spec.bookkeeping.erasures) {
             let log_types = column_types(client, &log.table).await?;
             for c in [&log.key_column, &log.time_column, &log.batch_column] {
@@ -188,8 +204,23 @@ impl DimensionSql {
             erasures = Some(r(template!("erasures"), &log_vars)?);
             erase_log = Some(r(template!("erase_log"), &log_vars)?);
             erase_versions = Some(r(template!("erase_versions"), &log_vars)?);
+            let mut from_places = Vec::new();
             for place in &spec.erase_in {
-                erase_places.push(Self::place(client, spec, place, &with(&base, &[])).await?);
+                let (erase, gather) = Self::place(client, spec, place, &base).await?;
+                erase_places.push(erase);
+                from_places.extend(gather);
+            }
+            if !spec.erase_copies_in.is_empty() {
+                let erased_values = list(&erase, |c| format!("(d.{c}::text)"), ", ");
+                erase_copies = Some(EraseCopies {
+                    values_table: template!("erased_values_table"),
+                    from_versions: r(
+                        template!("erased_values_versions"),
+                        &with(&base, &[("erased_values", &erased_values)]),
+                    )?,
+                    from_places,
+                    replace: Self::copies(client, spec).await?,
+                });
             }
         }
 
@@ -262,6 +293,7 @@ impl DimensionSql {
             erase_log,
             erase_versions,
             erase_places,
+            erase_copies,
             rejects,
             batch_merged: r(template!("batch_merged"), &base)?,
             batch_record: r(template!("batch_record"), &base)?,
@@ -356,20 +388,24 @@ impl DimensionSql {
         ))
     }
 
+    /// The erasure of one `erase_in` place, and the statement gathering the values it erases
+    /// (`None` when it only empties raw columns, whose values cannot be told apart).
     async fn place(
         client: &impl GenericClient,
         spec: &DimensionSpec,
         place: &crate::ErasePlace,
         base: &[(&str, &str)],
-    ) -> Result<String> {
+    ) -> Result<(String, Option<String>)> {
         let types = column_types(client, &place.table).await?;
         let mut sets = Vec::new();
         let mut needed = Vec::new();
+        let mut values = Vec::new();
         for c in &place.null_columns {
             type_of(&types, &place.table, c)?;
             let c = column_ident(c)?;
             sets.push(format!("{c} = NULL"));
             needed.push(format!("p.{c} IS NOT NULL"));
+            values.push(format!("(p.{c}::text)"));
         }
         for c in &place.empty_columns {
             type_of(&types, &place.table, c)?;
@@ -385,6 +421,7 @@ impl DimensionSql {
             for field in &spec.erase_on_delete {
                 // create_missing = false: only fields present are nulled.
                 expr = format!("jsonb_set({expr}, '{{{field}}}', 'null', false)");
+                values.push(format!("(p.{j} ->> {})", literal(field)));
             }
             needed.push(format!("p.{j} IS DISTINCT FROM {expr}"));
             sets.push(format!("{j} = {expr}"));
@@ -411,6 +448,7 @@ impl DimensionSql {
         let pk = column_ident(&place.key_column)?;
         let set = sets.join(", ");
         let need = needed.join(" OR ");
+        let place_values = values.join(", ");
         let mut vars = base.to_vec();
         vars.extend([
             ("table", table.as_str()),
@@ -419,8 +457,48 @@ impl DimensionSql {
             ("place_set", set.as_str()),
             ("place_needed", need.as_str()),
             ("place_same_batch", same_batch.as_str()),
+            ("place_values", place_values.as_str()),
         ]);
-        render(template!("erase_place"), &vars)
+        let gather = if values.is_empty() {
+            None
+        } else {
+            Some(render(template!("erased_values_place"), &vars)?)
+        };
+        Ok((render(template!("erase_place"), &vars)?, gather))
+    }
+
+    /// One replacement per column of each `erase_copies_in` table, its type checked.
+    async fn copies(client: &impl GenericClient, spec: &DimensionSpec) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for place in &spec.erase_copies_in {
+            let types = column_types(client, &place.table).await?;
+            let table = table_ident(&place.table)?;
+            let columns = place
+                .json_columns
+                .iter()
+                .map(|c| (c, "jsonb", template!("erase_copies_json")))
+                .chain(
+                    place
+                        .text_columns
+                        .iter()
+                        .map(|c| (c, "text", template!("erase_copies_text"))),
+                );
+            for (c, want, sql) in columns {
+                let ty = type_of(&types, &place.table, c)?;
+                if ty != want {
+                    return Err(Error::Schema(format!(
+                        "erase_copies_in {}: column {c} is {ty}, not {want}",
+                        place.table
+                    )));
+                }
+                let column = column_ident(c)?;
+                out.push(render(
+                    sql,
+                    &[("table", table.as_str()), ("column", column.as_str())],
+                )?);
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -4,5 +4,7 @@
 mod common;
 mod crafted;
 mod ge_parity;
+mod privacy;
+mod reliability;
 mod safety;
 mod suites;

@@ -1,10 +1,10 @@
 //! Strictness: nothing a suite names reaches SQL unchecked, and every mistake is an error
 //! that names the suite file and the expectation.
 
-use retention_quality::{Batch, Error, Strategy, Suite, validate};
+use retention_quality::{Batch, Error, Strategy, Suite, validate_with};
 use retention_testing::TestDb;
 
-use crate::common::day;
+use crate::common::{day, public};
 
 async fn table() -> (TestDb, tokio_postgres::Client) {
     let db = TestDb::empty().await;
@@ -24,7 +24,7 @@ async fn error_of(client: &tokio_postgres::Client, yaml: &str) -> String {
     let batch = Batch {
         date: day("2026-01-01"),
     };
-    match validate(client, &[suite], &batch, Strategy::SetBased).await {
+    match validate_with(client, &[suite], &batch, &public(Strategy::SetBased)).await {
         Ok(_) => panic!("suite was accepted:\n{yaml}"),
         Err(e) => e.to_string(),
     }
@@ -58,13 +58,13 @@ async fn values_are_bound_not_spliced() {
         "s.yaml",
     )
     .unwrap();
-    let report = validate(
+    let report = validate_with(
         &client,
         &[suite],
         &Batch {
             date: day("2026-01-01"),
         },
-        Strategy::SetBased,
+        &public(Strategy::SetBased),
     )
     .await
     .unwrap();
@@ -127,14 +127,18 @@ async fn mistakes_are_errors_naming_the_suite_and_the_expectation() {
             "{msg}\n  should contain: {expected}"
         );
     }
-    let msg = error_of(&client, "name: s\ntable: public.nope\nexpectations: []\n").await;
+    let msg = error_of(
+        &client,
+        "name: s\ntable: public.nope\nallow_empty: true\nexpectations: []\n",
+    )
+    .await;
     assert_eq!(
         msg,
         "suite suites/bad.yaml: table public.nope does not exist"
     );
     let msg = error_of(
         &client,
-        "name: s\ntable: public.y\nbatch: {column: day}\nexpectations: []\n",
+        "name: s\ntable: public.y\nbatch: {column: day}\nallow_empty: true\nexpectations: []\n",
     )
     .await;
     assert_eq!(
@@ -146,15 +150,18 @@ async fn mistakes_are_errors_naming_the_suite_and_the_expectation() {
 #[tokio::test]
 async fn results_table_must_exist() {
     let (_db, client) = table().await;
-    let suite =
-        Suite::from_yaml_str("name: s\ntable: public.y\nexpectations: []\n", "s.yaml").unwrap();
-    let report = validate(
+    let suite = Suite::from_yaml_str(
+        "name: s\ntable: public.y\nallow_empty: true\nexpectations: []\n",
+        "s.yaml",
+    )
+    .unwrap();
+    let report = validate_with(
         &client,
         &[suite],
         &Batch {
             date: day("2026-01-01"),
         },
-        Strategy::SetBased,
+        &public(Strategy::SetBased),
     )
     .await
     .unwrap();

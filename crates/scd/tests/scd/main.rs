@@ -4,6 +4,7 @@
 // Test helpers panic on setup failures, like the tests themselves (see clippy.toml).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod copies;
 mod core_props;
 mod db;
 mod db_props;
