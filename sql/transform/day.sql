@@ -37,6 +37,11 @@ DELETE FROM quarantine.rejected_rows WHERE batch_date = $1::date AND stage = 'tr
 -- @partitions
 SELECT dw.ensure_fact_partitions($1::date - 7, $1::date);
 
+-- @calendar
+-- The days this batch's facts can fall on, so a day past the calendar `init` made still has
+-- its dim_date row (the marts read the calendar). Adds nothing when they exist.
+SELECT dw.fill_dim_date($1::date - 7, $1::date);
+
 -- @staged
 CREATE TEMP TABLE t_conform ON COMMIT DROP AS
 SELECT s.*, dw.normalize_event_type(s.event_type) AS conformed_type,

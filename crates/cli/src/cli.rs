@@ -108,8 +108,12 @@ pub enum Command {
     Transform(DayArgs),
     /// Run the whole pipeline (init, generate, load, validate, scd, transform) day by day.
     Run(RunArgs),
-    /// A week end to end on a throwaway embedded database (or DATABASE_URL), then the KPIs.
+    /// A week end to end on a throwaway embedded database (or DATABASE_URL), then the KPIs and
+    /// the HTML report.
     Demo(DemoArgs),
+    /// Write a self-contained HTML report of the warehouse: retention, funnel, sales,
+    /// engagement, top products, data quality and pipeline runs, as charts with their numbers.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -168,6 +172,37 @@ pub struct ValidateArgs {
     /// Suite files to run instead of the configured ones (YAML or GE JSON).
     #[arg(long = "suite", value_name = "FILE")]
     pub suites: Vec<PathBuf>,
+    /// The longest one suite query may run before the server cancels it and validation fails
+    /// (exit 1): suites carry user-written regexes. A number with a unit (`500ms`, `30s`,
+    /// `5min`; a bare number is seconds); 0 sets no limit.
+    #[arg(long, value_name = "DURATION", default_value = "5min", value_parser = parse_duration)]
+    pub statement_timeout: std::time::Duration,
+}
+
+/// The default `--statement-timeout` of `validate`.
+pub const DEFAULT_STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Parses `500ms`, `30s`, `5min`, `1h` or a bare number of seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 500ms, 30s or 5min"))?;
+    let ms = match unit.trim() {
+        "ms" => Some(n),
+        "" | "s" => n.checked_mul(1_000),
+        "min" | "m" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`: use ms, s, min or h"
+            ));
+        }
+    };
+    ms.map(std::time::Duration::from_millis)
+        .ok_or_else(|| format!("`{text}` is too long a duration"))
 }
 
 /// Execution strategy of the quality engine.
@@ -198,6 +233,9 @@ pub struct RunArgs {
     pub to: NaiveDate,
     #[command(flatten)]
     pub sim: SimArgs,
+    /// Afterwards, write the HTML report of the whole warehouse to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -210,6 +248,22 @@ pub struct DemoArgs {
     pub keep: bool,
     #[command(flatten)]
     pub sim: SimArgs,
+    /// Where to write the HTML report.
+    #[arg(long, value_name = "FILE", default_value = "retention-report.html")]
+    pub report: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// First day (default: the warehouse's first day with data).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<NaiveDate>,
+    /// Last day, inclusive (default: the warehouse's last day with data).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: Option<NaiveDate>,
+    /// The HTML file to write.
+    #[arg(long, value_name = "FILE", default_value = "retention-report.html")]
+    pub out: PathBuf,
 }
 
 /// Parsed arguments, or the exit code clap's message deserves (0 for --help, 2 for misuse).
@@ -229,6 +283,19 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_parse_with_their_units_and_the_default_is_the_constant() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("5min"), Ok(DEFAULT_STATEMENT_TIMEOUT));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3 weeks").is_err());
+        assert!(parse_duration("99999999999999999999h").is_err());
     }
 
     #[test]

@@ -30,10 +30,31 @@ pub struct PipelineConfig {
     /// The read-only role `init` creates for BI tools (marts and ops only).
     #[serde(default = "default_bi_role")]
     pub bi_role: String,
+    /// The role `init` creates for `load` (owns staging; its rejects, audit and runs).
+    #[serde(default = "default_loader_role")]
+    pub loader_role: String,
+    /// The role `init` creates for `validate` (reads staging; writes its results and runs).
+    #[serde(default = "default_validator_role")]
+    pub validator_role: String,
+    /// The role `init` creates for `scd` and `transform` (rows of dw and mart_state).
+    #[serde(default = "default_transformer_role")]
+    pub transformer_role: String,
 }
 
 fn default_bi_role() -> String {
     retention_model::access::DEFAULT_BI_ROLE.to_owned()
+}
+
+fn default_loader_role() -> String {
+    retention_model::access::DEFAULT_LOADER_ROLE.to_owned()
+}
+
+fn default_validator_role() -> String {
+    retention_model::access::DEFAULT_VALIDATOR_ROLE.to_owned()
+}
+
+fn default_transformer_role() -> String {
+    retention_model::access::DEFAULT_TRANSFORMER_ROLE.to_owned()
 }
 
 fn default_generator() -> PathBuf {
@@ -65,6 +86,9 @@ impl PipelineConfig {
                     seed: None,
                     scale: None,
                     bi_role: default_bi_role(),
+                    loader_role: default_loader_role(),
+                    validator_role: default_validator_role(),
+                    transformer_role: default_transformer_role(),
                 });
             }
             Err(e) => {

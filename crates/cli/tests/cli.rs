@@ -21,6 +21,7 @@ fn help_explains_every_command() {
         "transform",
         "run",
         "demo",
+        "report",
     ] {
         let args: Vec<&str> = if cmd.is_empty() {
             vec!["--help"]
@@ -44,6 +45,31 @@ fn misuse_is_a_usage_error_with_exit_code_2() {
     assert_eq!(out.status.code(), Some(2));
     let out = retention(&["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A dimensions file the configuration names but that is not there is an error naming it,
+/// not a silent fallback to the built-in dimensions.
+#[test]
+fn a_configured_dimensions_file_that_is_missing_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("retention.yaml");
+    std::fs::write(&config, "dimensions: my-dimensions.yaml\n").unwrap();
+    let out = retention(&[
+        "scd",
+        "--date",
+        "2026-01-05",
+        "--config",
+        config.to_str().unwrap(),
+        "--database-url",
+        "postgres://nobody@127.0.0.1:1/none",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("my-dimensions.yaml") && err.contains("dimensions:"),
+        "{err}"
+    );
+    assert_eq!(last_json_line(&out)["status"], "error");
 }
 
 #[tokio::test]

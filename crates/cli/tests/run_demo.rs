@@ -125,6 +125,23 @@ async fn run_stops_at_the_quality_gate_with_exit_3_naming_the_day_and_the_step()
         err.contains("day 2026-01-01, step validate:"),
         "the error names the day and the step:\n{err}"
     );
+    // The JSON line keeps the range and the days as far as they went.
+    let json = last_json_line(&out);
+    assert_eq!(json["status"], "quality_failed", "{json}");
+    assert_eq!(json["from"], "2026-01-01", "{json}");
+    assert_eq!(json["to"], "2026-01-03", "{json}");
+    let days = json["days"].as_array().expect("a per-day array");
+    assert_eq!(days.len(), 1, "{json}");
+    assert_eq!(days[0]["date"], "2026-01-01");
+    let steps: Vec<&str> = days[0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["generate", "load"], "{json}");
+    assert_eq!(days[0]["failed"]["step"], "validate", "{json}");
+    assert_eq!(days[0]["failed"]["status"], "quality_failed", "{json}");
     // Nothing after the failed step ran: no facts, no transform or scd record.
     let client = db.client().await;
     let later: i64 = client
@@ -154,9 +171,16 @@ fn demo_runs_on_its_own_cluster_prints_the_kpis_and_leaves_nothing_running() {
     {
         panic!("the demo needs PostgreSQL's initdb and pg_ctl: apt-get install -y postgresql");
     }
-    let out = retention(&["demo", "--days", "3"]);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("demo-report.html");
+    let out = retention(&["demo", "--days", "3", "--report", report.to_str().unwrap()]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
+    // It ends by saying where the report is, and the report is there.
+    let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    assert_eq!(last, format!("The report: {}", report.display()), "{err}");
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("id=\"retention\""));
     for table in [
         "Engagement (last 14 days)",
         "Retention cohorts",
@@ -172,6 +196,7 @@ fn demo_runs_on_its_own_cluster_prints_the_kpis_and_leaves_nothing_running() {
     }
     let json = last_json_line(&out);
     assert_eq!(json["embedded"], true, "{json}");
+    assert_eq!(json["report"], report.to_str().unwrap(), "{json}");
     assert_eq!(json["status"], "ok", "{json}");
     // The cluster's directory is gone, and no postmaster runs from it.
     let removed = err
@@ -185,5 +210,44 @@ fn demo_runs_on_its_own_cluster_prints_the_kpis_and_leaves_nothing_running() {
     assert!(
         !String::from_utf8_lossy(&ps.stdout).contains(&removed),
         "a process still runs from {removed}"
+    );
+}
+
+/// The demo on a warehouse it was given: a password in DATABASE_URL is never printed (the
+/// server trusts local connections, so any password connects).
+#[tokio::test]
+async fn demo_on_a_given_database_never_prints_its_password() {
+    let db = TestDb::empty().await;
+    let secret = "Hunter2-never-shown";
+    let url = db.url().replacen(
+        "postgres://postgres@",
+        &format!("postgres://postgres:{secret}@"),
+        1,
+    );
+    assert!(url.contains(secret), "{url}");
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_retention"))
+        .args(["demo", "--days", "1", "--report", report.to_str().unwrap()])
+        .env("DATABASE_URL", &url)
+        .env("RETENTION_DATA_DIR", dir.path().join("landing"))
+        .env_remove("RETENTION_SEED")
+        .env_remove("RETENTION_SCALE")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!err.contains(secret), "the password is on stderr:\n{err}");
+    assert!(
+        !stdout.contains(secret),
+        "the password is on stdout:\n{stdout}"
+    );
+    assert!(!std::fs::read_to_string(&report).unwrap().contains(secret));
+    assert!(
+        err.contains("Look further:  psql postgres://postgres@")
+            && err.contains("password not shown"),
+        "{err}"
     );
 }

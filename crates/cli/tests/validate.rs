@@ -295,3 +295,63 @@ async fn on_a_generated_loaded_day_every_unexpected_count_is_what_the_manifest_i
         "{stderr}"
     );
 }
+
+/// A suite query that runs past `--statement-timeout` is cancelled by the server: exit 1, a
+/// message naming the suite, its table and the timeout, and the run recorded as an error.
+#[tokio::test]
+async fn a_suite_query_past_the_statement_timeout_fails_the_step_with_exit_1() {
+    let db = TestDb::migrated().await;
+    let client = day(&db).await;
+    // Enough rows that no scan of them ends within a millisecond.
+    client
+        .batch_execute(
+            "INSERT INTO staging.events (batch_date, source_line, event_id, event_ts, user_id, session_id, event_type)
+             SELECT '2026-03-10', 1000 + i, repeat(md5(i::text), 4), timestamptz '2026-03-10 00:00+00', i, 's', 'page_view'
+             FROM generate_series(1, 200000) AS i",
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("slow.yaml");
+    std::fs::write(
+        &suite,
+        "name: slow\ntable: staging.events\nbatch: {column: batch_date}\nexpectations:\n  - {type: expect_column_values_to_match_regex, kwargs: {column: event_id, regex: '^([0-9a-f]+)*[0-9a-f]*x$'}}\n",
+    )
+    .unwrap();
+    let out = retention(&[
+        "validate",
+        "--date",
+        "2026-03-10",
+        "--database-url",
+        &db.url(),
+        "--suite",
+        suite.to_str().unwrap(),
+        "--statement-timeout",
+        "1ms",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("a query ran longer than the statement timeout of 1 ms and was cancelled")
+            && stderr.contains("on staging.events"),
+        "{stderr}"
+    );
+    let status: String = client
+        .query_one(
+            "SELECT status FROM ops.task_runs WHERE step = 'validate' ORDER BY run_id DESC LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(status, "error");
+    // A duration that is not one is a usage error.
+    let out = retention(&[
+        "validate",
+        "--date",
+        "2026-03-10",
+        "--statement-timeout",
+        "soon",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -164,6 +164,21 @@ impl DbConfig {
     /// A `postgres://` URL for these settings, password included: for handing to a child
     /// process, never for logs.
     pub fn to_url(&self) -> String {
+        self.url(true)
+    }
+
+    /// The same URL without the password: safe to print (for `psql`, which then asks for
+    /// the password or reads `PGPASSWORD` / `~/.pgpass`).
+    pub fn to_url_without_password(&self) -> String {
+        self.url(false)
+    }
+
+    /// Whether a password is set (to tell a user it was left out of a printed URL).
+    pub fn has_password(&self) -> bool {
+        self.pg.get_password().is_some()
+    }
+
+    fn url(&self, with_password: bool) -> String {
         let enc = |s: &str| {
             s.bytes()
                 .map(|b| match b {
@@ -178,6 +193,7 @@ impl DbConfig {
         let pw = self
             .pg
             .get_password()
+            .filter(|_| with_password)
             .map(|p| format!(":{}", enc(&String::from_utf8_lossy(p))))
             .unwrap_or_default();
         let (host, socket) = match self.pg.get_hosts().first() {
@@ -517,6 +533,12 @@ mod tests {
         let shown = c.to_string();
         assert_eq!(shown, "db.example:6543, database \"wh\", user \"alice\"");
         assert!(!format!("{c:?}").contains("s3cret"));
+        assert!(c.has_password());
+        assert_eq!(
+            c.to_url_without_password(),
+            "postgres://alice@db.example:6543/wh"
+        );
+        assert!(c.to_url().contains("s3cret"));
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //!   with TLS when the URL asks for it and one clear line when a connection fails.
 //! - [`migrate`]: applies `sql/migrations/` in order under an advisory lock, recording each in
 //!   `ops.schema_migrations` and refusing a migration whose file changed.
-//! - [`access`]: the read-only BI role (`marts` and `ops` only) that dashboards connect as.
+//! - [`access`]: the roles `init` grants: one per writing step (loader, validator,
+//!   transformer) with only what its step needs, and the read-only BI role.
 //! - [`ops`]: the run log (`ops.task_runs`) and the per-(step, day) advisory locks.
 //! - [`transform`]: the transform step (conformance into facts, weekly summary, the marts'
 //!   incremental refresh, table stats).

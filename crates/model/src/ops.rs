@@ -21,6 +21,8 @@ pub enum RunStatus {
     QualityFailed,
     /// A runtime error stopped the step.
     Error,
+    /// The process died before recording the end (set by [`mark_abandoned_runs`]).
+    Abandoned,
 }
 
 impl RunStatus {
@@ -30,6 +32,7 @@ impl RunStatus {
             Self::Ok => "ok",
             Self::QualityFailed => "quality_failed",
             Self::Error => "error",
+            Self::Abandoned => "abandoned",
         }
     }
 }
@@ -66,15 +69,29 @@ pub fn host_name() -> Option<String> {
 
 impl TaskRun {
     /// Records the start of `step` for `batch_date` and returns the open run.
+    ///
+    /// First marks `abandoned` the runs whose process died without finishing them
+    /// ([`mark_abandoned_runs`]). The new row and the session advisory lock on its run id
+    /// are made in one statement, so no other session can see the row before the lock is
+    /// held; the lock lasts until [`TaskRun::finish`] or the end of the connection, which is
+    /// how a later sweep tells a live run from a dead one. Use a client whose session lasts
+    /// the whole run.
     pub async fn start(
         client: &impl GenericClient,
         step: &str,
         batch_date: Option<NaiveDate>,
     ) -> Result<Self> {
+        let abandoned = mark_abandoned_runs(client).await?;
+        if abandoned > 0 {
+            tracing::warn!(
+                "marked {abandoned} run(s) abandoned in ops.task_runs: their process ended without recording its end"
+            );
+        }
         let host = host_name();
         let row = client
             .query_one(
-                "INSERT INTO ops.task_runs (step, batch_date, host, pid) VALUES ($1, $2, $3, $4) RETURNING run_id",
+                "WITH run AS (INSERT INTO ops.task_runs (step, batch_date, host, pid) VALUES ($1, $2, $3, $4) RETURNING run_id) \
+                 SELECT run_id, pg_advisory_lock(ops.run_lock_class(), ops.run_lock_id(run_id))::text FROM run",
                 &[&step, &batch_date, &host, &(std::process::id() as i32)],
             )
             .await?;
@@ -120,8 +137,25 @@ impl TaskRun {
                 ],
             )
             .await?;
+        client
+            .execute(
+                "SELECT pg_advisory_unlock(ops.run_lock_class(), ops.run_lock_id($1))",
+                &[&self.run_id],
+            )
+            .await?;
         Ok(())
     }
+}
+
+/// Marks `abandoned` every `running` row of `ops.task_runs` whose run lock no session holds:
+/// its process was killed, or its connection or the server went away, before it could record
+/// its end. Returns how many. [`TaskRun::start`] calls it, so history heals at the next step.
+pub async fn mark_abandoned_runs(client: &impl GenericClient) -> Result<u64> {
+    let n: i32 = client
+        .query_one("SELECT ops.mark_abandoned_runs()", &[])
+        .await?
+        .get(0);
+    Ok(n.max(0) as u64)
 }
 
 /// A stable 64-bit advisory-lock key for `(namespace, day)`: the first 8 bytes of SHA-256.

@@ -1,4 +1,5 @@
-//! `retention demo`: a week of the simulation end to end, then the KPIs as terminal tables.
+//! `retention demo`: a week of the simulation end to end, then the KPIs as terminal tables and
+//! the HTML report (`./retention-report.html` or `--report`), whose path it prints last.
 //! Without `--database-url`/`DATABASE_URL` (libpq `PG*` defaults do not count) it starts a
 //! throwaway PostgreSQL cluster from the local binaries and stops it at the end (or keeps it
 //! with `--keep`, saying how to stop it).
@@ -9,7 +10,7 @@ use chrono::Days;
 use retention_model::{cluster::LocalCluster, transform::kpi_queries};
 
 use super::{
-    Ctx,
+    Ctx, report,
     run::{first_simulated_day, range_report, run_range},
 };
 use crate::{
@@ -51,14 +52,24 @@ pub async fn run(ctx: &Ctx, args: DemoArgs) -> Result<Report, CliError> {
         config: ctx.config.clone(),
     };
     let result = week(&demo_ctx, &args).await;
+    // What to print: the URL without its password (a DATABASE_URL may carry one).
+    let shown = retention_model::DbConfig::from_url(&url)
+        .map(|c| {
+            let mut u = c.to_url_without_password();
+            if c.has_password() {
+                u.push_str("  (password not shown: psql asks, or set PGPASSWORD)");
+            }
+            u
+        })
+        .unwrap_or_else(|_| "(the DATABASE_URL given)".to_owned());
     match &cluster {
         Some(c) if args.keep => {
-            eprintln!("\nThe database keeps running. Connect:  psql {url}");
+            eprintln!("\nThe database keeps running. Connect:  psql {shown}");
             eprintln!("Stop it and remove its files:        {}", c.stop_command());
         }
         Some(c) => {
             if result.is_ok() {
-                eprintln!("\n(Run with --keep to look further with psql {url}.)");
+                eprintln!("\n(Run with --keep to look further with psql {shown}.)");
             }
             match c.stop() {
                 Ok(()) => eprintln!(
@@ -71,16 +82,20 @@ pub async fn run(ctx: &Ctx, args: DemoArgs) -> Result<Report, CliError> {
                 ),
             }
         }
-        None => eprintln!("\nLook further:  psql {url}  (schemas marts, dw, quarantine, ops)"),
+        None => eprintln!("\nLook further:  psql {shown}  (schemas marts, dw, quarantine, ops)"),
     }
-    let (from, to, days) = result?;
-    Ok(range_report("demo", from, to, &days, started).with("embedded", cluster.is_some()))
+    let (from, to, days, path) = result?;
+    eprintln!("\nThe report: {}", path.display());
+    Ok(range_report("demo", from, to, &days, started)
+        .with("embedded", cluster.is_some())
+        .with("report", path.display().to_string()))
 }
 
 type Week = (
     chrono::NaiveDate,
     chrono::NaiveDate,
     Vec<super::run::DayRecord>,
+    PathBuf,
 );
 
 async fn week(ctx: &Ctx, args: &DemoArgs) -> Result<Week, CliError> {
@@ -88,7 +103,8 @@ async fn week(ctx: &Ctx, args: &DemoArgs) -> Result<Week, CliError> {
     let to = from + Days::new(u64::from(args.days) - 1);
     let days = run_range(ctx, &args.sim, from, to).await?;
     print_kpis(ctx).await?;
-    Ok((from, to, days))
+    let (path, _) = report::write(ctx, None, None, &args.report).await?;
+    Ok((from, to, days, path))
 }
 
 /// Where the throwaway cluster lives: a project-local directory, or under /tmp when running

@@ -1,8 +1,14 @@
-//! `retention init`: migrate the warehouse and fill its calendar.
+//! `retention init`: migrate the warehouse, (re)grant the pipeline's roles and fill its
+//! calendar. It runs as the warehouse's owner (or a superuser): the only step that may
+//! change the schema or create roles.
 
 use std::time::Instant;
 
-use retention_model::{CalendarRange, ops::RowCounts};
+use retention_model::{
+    CalendarRange,
+    access::{self, PipelineRoles},
+    ops::RowCounts,
+};
 
 use super::{Ctx, Outcome, tracked};
 use crate::{cli::InitArgs, error::CliError, report::Report};
@@ -23,9 +29,29 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> Result<Report, CliError> {
             migrations.already_applied
         );
     }
-    let bi_role = &ctx.config.bi_role;
-    if retention_model::access::grant_bi_role(&client, bi_role).await? {
-        tracing::info!("created the read-only BI role {bi_role} (marts and ops only)");
+    let config = &ctx.config;
+    let roles = PipelineRoles {
+        loader: &config.loader_role,
+        validator: &config.validator_role,
+        transformer: &config.transformer_role,
+        bi: &config.bi_role,
+    };
+    let access = access::grant_pipeline_roles(&mut client, &roles)
+        .await
+        .map_err(|e| match e {
+            // A role name or combination the configuration got wrong.
+            retention_model::Error::Config(m) => CliError::Usage(m),
+            e => e.into(),
+        })?;
+    for role in &access.created {
+        tracing::info!("created the role {role} (NOLOGIN; give login users membership)");
+    }
+    if access.staging_handed_over > 0 {
+        tracing::info!(
+            "handed {} staging table(s) to the loading role {}",
+            access.staging_handed_over,
+            roles.loader
+        );
     }
     let range = CalendarRange {
         first: args.calendar_from,
@@ -63,7 +89,11 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> Result<Report, CliError> {
     .with("run_id", run_id)
     .with("migrations_applied", &migrations.applied)
     .with("migrations_already_applied", migrations.already_applied)
-    .with("bi_role", bi_role)
+    .with("bi_role", roles.bi)
+    .with("loader_role", roles.loader)
+    .with("validator_role", roles.validator)
+    .with("transformer_role", roles.transformer)
+    .with("roles_created", &access.created)
     .with(
         "calendar_days_added",
         outcome.details.get("calendar_days_added"),

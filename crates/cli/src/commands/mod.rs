@@ -21,6 +21,7 @@ mod demo;
 mod generate;
 mod init;
 mod load;
+mod report;
 mod run;
 mod scd;
 mod transform;
@@ -101,6 +102,7 @@ where
 pub async fn run(cli: Cli) -> ExitCode {
     let started = Instant::now();
     let (step, date) = describe(&cli.command);
+    let range = range_of(&cli.command);
     let result = match PipelineConfig::load(&cli.global.config) {
         Ok(config) => {
             let ctx = Ctx {
@@ -126,6 +128,15 @@ pub async fn run(cli: Cli) -> ExitCode {
             )
             .with("error", e.to_string());
             report.status = e.status().to_owned();
+            if let Some((from, to)) = range {
+                report.from = Some(from);
+                report.to = Some(to);
+            }
+            if let CliError::InRange { from, to, days, .. } = &e {
+                report.from = Some(*from);
+                report.to = Some(*to);
+                report = report.with("days", days);
+            }
             report.print();
             e.exit_code()
         }
@@ -142,6 +153,17 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<Report, CliError> {
         Command::Transform(args) => transform::run(ctx, args).await,
         Command::Run(args) => run::run(ctx, args).await,
         Command::Demo(args) => demo::run(ctx, args).await,
+        Command::Report(args) => report::run(ctx, args).await,
+    }
+}
+
+/// The range of days a range command was asked for (for its JSON line when it fails).
+fn range_of(command: &Command) -> Option<(NaiveDate, NaiveDate)> {
+    match command {
+        Command::Run(a) => Some((a.from, a.to)),
+        Command::Generate(a) => a.from.zip(a.to),
+        Command::Report(a) => a.from.zip(a.to),
+        _ => None,
     }
 }
 
@@ -155,5 +177,6 @@ fn describe(command: &Command) -> (&'static str, Option<NaiveDate>) {
         Command::Transform(a) => ("transform", Some(a.date)),
         Command::Run(_) => ("run", None),
         Command::Demo(_) => ("demo", None),
+        Command::Report(_) => ("report", None),
     }
 }

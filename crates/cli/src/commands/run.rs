@@ -10,7 +10,7 @@ use retention_generator::{DEFAULT_SCALE, DEFAULT_SEED, Generator, GeneratorConfi
 use retention_model::{CalendarRange, MIGRATIONS, ops::RowCounts};
 use serde::Serialize;
 
-use super::{Ctx, generate, init, load, scd, transform, validate};
+use super::{Ctx, generate, init, load, report, scd, transform, validate};
 use crate::{
     cli::{
         DayArgs, GenerateArgs, InitArgs, LoadArgs, RunArgs, ScdArgs, SimArgs, Strategy,
@@ -39,6 +39,17 @@ pub struct StepRecord {
 pub struct DayRecord {
     pub date: NaiveDate,
     pub steps: Vec<StepRecord>,
+    /// The step that failed this day (only in a failed run's JSON line), with its status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<FailedStep>,
+}
+
+/// The step a failed day stopped at.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedStep {
+    pub step: &'static str,
+    pub status: &'static str,
+    pub error: String,
 }
 
 impl DayRecord {
@@ -63,7 +74,12 @@ impl DayRecord {
 pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<Report, CliError> {
     let started = Instant::now();
     let days = run_range(ctx, &args.sim, args.from, args.to).await?;
-    Ok(range_report("run", args.from, args.to, &days, started))
+    let mut json = range_report("run", args.from, args.to, &days, started);
+    if let Some(out) = &args.report {
+        let (path, _) = report::write(ctx, None, None, out).await?;
+        json = json.with("report", path.display().to_string());
+    }
+    Ok(json)
 }
 
 /// The JSON line of a range: totals and the per-day array.
@@ -107,6 +123,7 @@ pub async fn run_range(
         let mut record = DayRecord {
             date,
             steps: Vec::new(),
+            failed: None,
         };
         for step in STEPS {
             progress.start(date, step);
@@ -125,9 +142,19 @@ pub async fn run_range(
                 }
                 Err(e) => {
                     progress.finish();
+                    record.failed = Some(FailedStep {
+                        step,
+                        status: e.status(),
+                        error: e.to_string(),
+                    });
                     days.push(record);
                     print_summary(&days);
-                    return Err(at(date, step, e));
+                    return Err(CliError::InRange {
+                        error: Box::new(at(date, step, e)),
+                        from,
+                        to,
+                        days: serde_json::to_value(&days).unwrap_or_default(),
+                    });
                 }
             }
         }
@@ -166,6 +193,7 @@ async fn run_step(
                     results_out: None,
                     strategy: Strategy::SetBased,
                     suites: Vec::new(),
+                    statement_timeout: crate::cli::DEFAULT_STATEMENT_TIMEOUT,
                 },
             )
             .await
@@ -201,6 +229,7 @@ fn at(date: NaiveDate, step: &str, e: CliError) -> CliError {
         CliError::Usage(m) => CliError::Usage(say(m)),
         CliError::Runtime(m) => CliError::Runtime(say(m)),
         CliError::QualityFailed(m) => CliError::QualityFailed(say(m)),
+        CliError::InRange { error, .. } => at(date, step, *error),
     }
 }
 

@@ -1,8 +1,8 @@
 //! `retention scd --date D [--rebuild-from D0]`: merge the day's user and product feeds into
-//! the SCD Type 2 dimensions described by `dimensions.yaml` (next to the config file; the
-//! project's own copy is built in).
+//! the SCD Type 2 dimensions described by the configuration's `dimensions:` file (the
+//! project's own copy is built in for when no configuration file is found).
 
-use std::{path::Path, time::Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use retention_model::ops::RowCounts;
@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokio_postgres::Client;
 
 use super::{Ctx, Outcome, tracked};
-use crate::{cli::ScdArgs, error::CliError, report::Report};
+use crate::{cli::ScdArgs, config::PipelineConfig, error::CliError, report::Report};
 
 const BUILT_IN: &str = include_str!("../../../../config/dimensions.yaml");
 const FACT_BATCHES_SINCE: &str = include_str!("../../../../sql/scd/fact_batches_since.sql");
@@ -19,7 +19,7 @@ const FACT_BATCHES_SINCE: &str = include_str!("../../../../sql/scd/fact_batches_
 pub async fn run(ctx: &Ctx, args: ScdArgs) -> Result<Report, CliError> {
     let started = Instant::now();
     let date = args.day.date;
-    let specs = dimension_specs(&ctx.global.config)?;
+    let specs = dimension_specs(&ctx.config)?;
     if let Some(from) = args.rebuild_from.filter(|from| *from > date) {
         return Err(CliError::Usage(format!(
             "--rebuild-from {from} is after --date {date}"
@@ -46,21 +46,25 @@ pub async fn run(ctx: &Ctx, args: ScdArgs) -> Result<Report, CliError> {
     Ok(report)
 }
 
-/// The dimensions: `dimensions.yaml` beside the config file if there is one, else the
-/// project's built-in copy.
-pub fn dimension_specs(config: &Path) -> Result<Vec<DimensionSpec>, CliError> {
-    let path = config
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("dimensions.yaml");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BUILT_IN.to_owned(),
-        Err(e) => {
-            return Err(CliError::Usage(format!("{}: {e}", path.display())));
-        }
-    };
-    DimensionSpec::list_from_yaml(&text).map_err(scd_error)
+/// The dimensions: the configuration's `dimensions:` file (default `dimensions.yaml` beside
+/// the configuration file), or the project's built-in copy when no configuration file was
+/// found. A configured file that cannot be read is an error, never a silent fallback.
+pub fn dimension_specs(config: &PipelineConfig) -> Result<Vec<DimensionSpec>, CliError> {
+    if config.dimensions.as_os_str().is_empty() {
+        tracing::debug!("no configuration file; using the built-in dimensions");
+        return DimensionSpec::list_from_yaml(BUILT_IN).map_err(scd_error);
+    }
+    let path = &config.dimensions;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::Usage(format!(
+            "cannot read the dimensions file {} (the configuration's `dimensions:`): {e}",
+            path.display()
+        ))
+    })?;
+    DimensionSpec::list_from_yaml(&text).map_err(|e| match scd_error(e) {
+        CliError::Usage(m) => CliError::Usage(format!("{}: {m}", path.display())),
+        other => other,
+    })
 }
 
 /// Merges batch `date` into every dimension (or rebuilds them from `rebuild_from` through

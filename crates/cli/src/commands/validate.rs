@@ -5,7 +5,9 @@
 use std::time::Instant;
 
 use retention_model::ops::{RowCounts, lock_step};
-use retention_quality::{Batch, Severity, Strategy, Suite, store_results, validate};
+use retention_quality::{
+    Batch, Severity, Strategy, Suite, ValidationOptions, store_results, validate_with,
+};
 
 use super::{Ctx, Outcome, tracked};
 use crate::{cli, cli::ValidateArgs, error::CliError, report::Report};
@@ -58,14 +60,23 @@ pub async fn run(ctx: &Ctx, args: ValidateArgs) -> Result<Report, CliError> {
         cli::Strategy::SetBased => Strategy::SetBased,
         cli::Strategy::PerExpectation => Strategy::PerExpectation,
     };
+    let options = ValidationOptions {
+        strategy,
+        statement_timeout: (!args.statement_timeout.is_zero()).then_some(args.statement_timeout),
+        ..ValidationOptions::default()
+    };
     let client = ctx.connect().await?;
     lock_step(&client, "validate", Some(date)).await?;
+    let options = &options;
     let client = &client;
     let (outcome, run_id) = tracked(client, "validate", Some(date), |run_id| async move {
-        let report = validate(client, &suites, &Batch { date }, strategy)
+        let report = validate_with(client, &suites, &Batch { date }, options)
             .await
             .map_err(|e| match e {
-                retention_quality::Error::Db { .. } => CliError::Runtime(e.to_string()),
+                retention_quality::Error::Db { .. }
+                | retention_quality::Error::StatementTimeout { .. } => {
+                    CliError::Runtime(e.to_string())
+                }
                 other => CliError::Usage(other.to_string()),
             })?;
         let stored = store_results(client, RESULTS_TABLE, Some(run_id), &report)
