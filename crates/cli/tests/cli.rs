@@ -72,6 +72,37 @@ fn a_configured_dimensions_file_that_is_missing_is_a_usage_error() {
     assert_eq!(last_json_line(&out)["status"], "error");
 }
 
+/// A range that fails part-way keeps its range and says which days it published.
+#[test]
+fn a_failed_generate_range_keeps_its_range_and_days_in_the_json_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the second day's directory must go.
+    std::fs::write(dir.path().join("dt=2026-01-02"), "in the way").unwrap();
+    let out = retention(&[
+        "generate",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-03",
+        "--threads",
+        "1",
+        "--scale",
+        "0.05",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let json = last_json_line(&out);
+    assert_eq!(json["status"], "error", "{json}");
+    assert_eq!(json["from"], "2026-01-01", "{json}");
+    assert_eq!(json["to"], "2026-01-03", "{json}");
+    let days = json["days"].as_array().expect("a per-day array");
+    assert_eq!(days.len(), 3, "{json}");
+    assert_eq!(days[1]["date"], "2026-01-02");
+    assert_eq!(days[1]["written"], false, "{json}");
+}
+
 #[tokio::test]
 async fn init_migrates_and_reports_one_json_line_then_is_a_no_op() {
     let db = TestDb::empty().await;

@@ -5,7 +5,11 @@ use std::{collections::BTreeMap, time::Instant};
 use retention_generator::{
     DEFAULT_SCALE, DEFAULT_SEED, Error as GenError, Generator, GeneratorConfig,
 };
-use retention_model::{Manifest, landing::EVENTS_FILE, ops::RowCounts};
+use retention_model::{
+    Manifest,
+    landing::{EVENTS_FILE, MANIFEST_FILE, day_dir},
+    ops::RowCounts,
+};
 use serde_json::json;
 
 use super::Ctx;
@@ -13,6 +17,7 @@ use crate::{cli::GenerateArgs, error::CliError, report::Report};
 
 pub async fn run(ctx: &Ctx, args: GenerateArgs) -> Result<Report, CliError> {
     let started = Instant::now();
+    let wall_started = std::time::SystemTime::now();
     let config = if ctx.config.generator.as_os_str().is_empty() {
         GeneratorConfig::default()
     } else {
@@ -50,10 +55,32 @@ pub async fn run(ctx: &Ctx, args: GenerateArgs) -> Result<Report, CliError> {
         }
         .map(|manifests| (manifests, generator.config_hash()))
     });
+    let in_range = |error: CliError| match (args.from, args.to) {
+        // A range keeps its days in the JSON line: which ones this run published.
+        (Some(from), Some(to)) if !snapshot => {
+            let days = dates
+                .iter()
+                .map(|d| {
+                    let written =
+                        std::fs::metadata(day_dir(&ctx.global.data_dir, *d).join(MANIFEST_FILE))
+                            .and_then(|m| m.modified())
+                            .is_ok_and(|t| t >= wall_started);
+                    json!({ "date": d, "written": written })
+                })
+                .collect();
+            CliError::InRange {
+                error: Box::new(error),
+                from,
+                to,
+                days: serde_json::Value::Array(days),
+            }
+        }
+        _ => error,
+    };
     let (manifests, config_hash) = work
         .await
-        .map_err(|e| CliError::Runtime(format!("generator thread failed: {e}")))?
-        .map_err(cli_error)?;
+        .map_err(|e| in_range(CliError::Runtime(format!("generator thread failed: {e}"))))?
+        .map_err(|e| in_range(cli_error(e)))?;
 
     let events: u64 = manifests.iter().map(|m| rows(m, EVENTS_FILE)).sum();
     let mut mess: BTreeMap<String, u64> = BTreeMap::new();
