@@ -17,7 +17,7 @@ use crate::{
     Action, CurrentState, DimensionSpec, Error, KeyState, MergePlan, Result, SourceRow, Value,
     plan::restore_type1,
     spec::{column_ident, table_ident},
-    sql::DimensionSql,
+    sql::{ANALYZE_NEEDED, DimensionSql},
 };
 
 /// What one merge did. `rows_out` ([`MergeStats::rows_out`]) counts dimension rows written.
@@ -113,7 +113,25 @@ pub async fn merge_batch(
     restart_surrogate_keys(&tx, spec).await?;
     let stats = merge_in(&tx, spec, &sql, batch).await?;
     tx.commit().await?;
+    refresh_statistics(client, spec, stats.rows_out()).await?;
     Ok(stats)
+}
+
+/// Analyses the dimension when the merge wrote enough of it to make the planner's statistics
+/// wrong (`sql/scd/analyze_needed.sql`): without them, a dimension bootstrapped with millions
+/// of versions is planned as if each key had thousands, and every later merge and point-in-
+/// time lookup pays for it.
+async fn refresh_statistics(client: &Client, spec: &DimensionSpec, written: u64) -> Result<()> {
+    let target = table_ident(&spec.target)?;
+    let written = i64::try_from(written).unwrap_or(i64::MAX);
+    let needed: Option<bool> = client
+        .query_opt(ANALYZE_NEEDED, &[&written, &target])
+        .await?
+        .and_then(|row| row.get(0));
+    if needed == Some(true) {
+        client.batch_execute(&format!("ANALYZE {target}")).await?;
+    }
+    Ok(())
 }
 
 /// Makes new surrogate keys follow the highest one the dimension holds. Sequences are not
@@ -198,6 +216,8 @@ pub async fn rebuild_from(
         stats.replayed.push(merged);
     }
     tx.commit().await?;
+    let written = stats.replayed.iter().map(MergeStats::rows_out).sum();
+    refresh_statistics(client, spec, written).await?;
     Ok(stats)
 }
 

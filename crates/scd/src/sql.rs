@@ -16,6 +16,9 @@ macro_rules! template {
     };
 }
 
+/// Whether a merge's writes call for fresh planner statistics ($1 rows written, $2 table).
+pub(crate) const ANALYZE_NEEDED: &str = template!("analyze_needed");
+
 /// Every statement the executor runs for one dimension, rendered once per merge.
 #[derive(Debug)]
 pub(crate) struct DimensionSql {

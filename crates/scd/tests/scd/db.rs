@@ -796,6 +796,39 @@ async fn products_track_price_and_activity_and_overwrite_name() {
     );
 }
 
+/// A merge that writes much of a dimension refreshes its planner statistics: a never-analysed
+/// dimension (as after a bootstrap of millions of versions) would otherwise be planned with
+/// default estimates, thousands of versions per key.
+#[tokio::test]
+async fn a_merge_that_writes_much_of_a_dimension_refreshes_its_statistics() {
+    let db = TestDb::migrated().await;
+    let mut c = db.client().await;
+    let spec: DimensionSpec =
+        DimensionSpec::list_from_yaml(include_str!("../../../../config/dimensions.yaml"))
+            .unwrap()
+            .remove(1);
+    async fn reltuples(c: &tokio_postgres::Client) -> f64 {
+        c.query_one(
+            "SELECT reltuples::float8 FROM pg_class WHERE oid = 'dw.dim_product'::regclass",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+    }
+    assert!(reltuples(&c).await < 0.0, "never analysed yet");
+    crate::pg::partition(&c, "staging.products", day(0)).await;
+    c.execute(
+        "INSERT INTO staging.products (batch_date, source_line, product_id, sku, name, category, brand, unit_price, is_active, updated_at) \
+         SELECT $1, g, g, 'SKU-' || g, 'P' || g, 'Food', 'Acme', 1.00, true, $2 FROM generate_series(1, 30) g",
+        &[&day(0), &Utc.from_utc_datetime(&day(0).and_hms_opt(8, 0, 0).unwrap())],
+    )
+    .await
+    .unwrap();
+    merge_batch(&mut c, &spec, day(0)).await.unwrap();
+    assert_eq!(reltuples(&c).await, 30.0);
+}
+
 #[tokio::test]
 async fn feed_rows_without_key_or_time_are_quarantined_and_every_row_is_merged_or_quarantined() {
     let db = TestDb::migrated().await;
