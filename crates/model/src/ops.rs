@@ -92,6 +92,7 @@ impl TaskRun {
             .query_one(
                 "WITH run AS (INSERT INTO ops.task_runs (step, batch_date, host, pid) VALUES ($1, $2, $3, $4) RETURNING run_id) \
                  SELECT run_id, pg_advisory_lock(ops.run_lock_class(), ops.run_lock_id(run_id))::text FROM run",
+                // (`::text`: the driver has no Rust type for `void`, the lock's result.)
                 &[&step, &batch_date, &host, &(std::process::id() as i32)],
             )
             .await?;

@@ -57,6 +57,18 @@ pub struct Series {
     pub values: Vec<f64>,
 }
 
+impl Series {
+    /// The series `name` in palette colour `color` (an index into [`PALETTE`]), one value per
+    /// row.
+    pub fn of<T>(name: &str, color: usize, rows: &[T], value: impl Fn(&T) -> f64) -> Self {
+        Self {
+            name: name.to_owned(),
+            color: PALETTE[color % PALETTE.len()],
+            values: rows.iter().map(value).collect(),
+        }
+    }
+}
+
 /// A series drawn as a line against a second y axis on the right.
 #[derive(Debug, Clone)]
 pub struct Secondary {
@@ -121,7 +133,10 @@ pub fn xy(
                 .flat_map(|s| s.values.iter().copied())
                 .fold(0.0, f64::max),
         };
-        let top = nice_top(top);
+        // Headroom for the legend in the upper left, so it never covers the data.
+        let entries = series.len() + usize::from(secondary.is_some());
+        let room = legend_room(entries);
+        let top = nice_top(top / room);
         let label = |x: &f64| {
             let i = x.round();
             if (x - i).abs() < 1e-6 && i >= 0.0 {
@@ -145,7 +160,7 @@ pub fn xy(
             .set_secondary_coord(
                 x_range,
                 0.0..secondary.map_or(1.0, |s| {
-                    let top = nice_top(s.series.values.iter().copied().fold(0.0, f64::max));
+                    let top = nice_top(s.series.values.iter().copied().fold(0.0, f64::max) / room);
                     s.cap.map_or(top, |cap| top.min(cap))
                 }),
             );
@@ -302,6 +317,14 @@ pub fn hbars(
         root.present().map_err(fail)?;
     }
     Ok(svg)
+}
+
+/// The share of an xy chart's plot height the data may use below a legend of `entries` rows
+/// (about 20 px a row plus its frame, of a 288 px plot area).
+fn legend_room(entries: usize) -> f64 {
+    let legend_px = 20.0 * entries as f64 + 20.0;
+    let plot_px = f64::from(HEIGHT - 2 * 12 - 48);
+    (1.0 - legend_px / plot_px).clamp(0.4, 1.0)
 }
 
 /// A round axis maximum a little above `max` (1 to 8 times a power of ten, in round steps).

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use crate::{
     Result,
-    charts::{self, Axes, Kind, PALETTE, Secondary, Series},
+    charts::{self, Axes, Kind, Secondary, Series},
     data::{ReportData, SalesRow},
     page::fmt,
 };
@@ -192,10 +192,8 @@ fn funnel(data: &ReportData) -> Result<Section> {
         None
     } else {
         let labels: Vec<String> = data.funnel.iter().map(|f| f.device.clone()).collect();
-        let stage = |name: &str, k: usize, v: fn(&crate::FunnelRow) -> i64| Series {
-            name: name.to_owned(),
-            color: PALETTE[k],
-            values: data.funnel.iter().map(|f| v(f) as f64).collect(),
+        let stage = |name: &str, k: usize, v: fn(&crate::FunnelRow) -> i64| {
+            Series::of(name, k, &data.funnel, |f| v(f) as f64)
         };
         Some(charts::xy(
             &labels,
@@ -268,22 +266,14 @@ fn sales(data: &ReportData, weekly: bool) -> Result<Section> {
     } else {
         let secondary = if weekly {
             Secondary {
-                series: Series {
-                    name: "orders".to_owned(),
-                    color: PALETTE[3],
-                    values: rows.iter().map(|r| r.orders as f64).collect(),
-                },
+                series: Series::of("orders", 3, rows, |r| r.orders as f64),
                 y: "Orders".to_owned(),
                 y_fmt: fmt::axis_int,
                 cap: None,
             }
         } else {
             Secondary {
-                series: Series {
-                    name: "average order value".to_owned(),
-                    color: PALETTE[3],
-                    values: rows.iter().map(|r| r.aov).collect(),
-                },
+                series: Series::of("average order value", 3, rows, |r| r.aov),
                 y: "Average order value (currency units)".to_owned(),
                 y_fmt: fmt::axis_money,
                 cap: None,
@@ -297,11 +287,7 @@ fn sales(data: &ReportData, weekly: bool) -> Result<Section> {
                 y_fmt: fmt::axis_money,
             },
             Kind::Grouped,
-            &[Series {
-                name: "revenue".to_owned(),
-                color: PALETTE[0],
-                values: rows.iter().map(|r| r.revenue).collect(),
-            }],
+            &[Series::of("revenue", 0, rows, |r| r.revenue)],
             Some(&secondary),
         )?)
     };
@@ -330,10 +316,8 @@ fn engagement(data: &ReportData) -> Result<Section> {
     let svg = if rows.is_empty() {
         None
     } else {
-        let line = |name: &str, k: usize, v: fn(&crate::EngagementRow) -> i64| Series {
-            name: name.to_owned(),
-            color: PALETTE[k],
-            values: rows.iter().map(|r| v(r) as f64).collect(),
+        let line = |name: &str, k: usize, v: fn(&crate::EngagementRow) -> i64| {
+            Series::of(name, k, rows, |r| v(r) as f64)
         };
         Some(charts::xy(
             &rows.iter().map(|r| day(&r.date)).collect::<Vec<_>>(),
@@ -349,11 +333,9 @@ fn engagement(data: &ReportData) -> Result<Section> {
                 line("MAU", 2, |r| r.mau),
             ],
             Some(&Secondary {
-                series: Series {
-                    name: "stickiness (DAU / MAU)".to_owned(),
-                    color: PALETTE[5],
-                    values: rows.iter().map(|r| r.stickiness.unwrap_or(0.0)).collect(),
-                },
+                series: Series::of("stickiness (DAU / MAU)", 5, rows, |r| {
+                    r.stickiness.unwrap_or(0.0)
+                }),
                 y: "Stickiness (%)".to_owned(),
                 y_fmt: charts::percent,
                 cap: Some(1.0),

@@ -35,10 +35,8 @@ pub(super) fn quality(data: &ReportData) -> Result<Section> {
     let svg = if failed == 0 {
         None
     } else {
-        let sev = |name: &str, k: usize, v: fn(&crate::QualityRow) -> i64| Series {
-            name: name.to_owned(),
-            color: PALETTE[k],
-            values: rows.iter().map(|q| v(q) as f64).collect(),
+        let sev = |name: &str, k: usize, v: fn(&crate::QualityRow) -> i64| {
+            Series::of(name, k, rows, |q| v(q) as f64)
         };
         Some(charts::xy(
             &rows.iter().map(|q| day(&q.date)).collect::<Vec<_>>(),
