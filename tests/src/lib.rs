@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 use std::{
+    collections::BTreeMap,
     process::{Command, Stdio},
     sync::{
         OnceLock,
@@ -373,6 +374,46 @@ async fn ensure_template() -> String {
         .execute("SELECT pg_advisory_unlock($1)", &[&lock])
         .await;
     name
+}
+
+/// Row count and checksum of every table and view of `schemas` (partitioned tables whole),
+/// without the audit columns (`rejected_at`, `loaded_at`, `updated_at` of the weekly
+/// summary): two warehouses built from the same days compare equal.
+///
+/// # Panics
+/// When a relation cannot be read: this is test support.
+pub async fn checksums(c: &Client, schemas: &[&str]) -> BTreeMap<String, (i64, String)> {
+    let rels: Vec<String> = c
+        .query(
+            "SELECT format('%I.%I', n.nspname, r.relname) FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace \
+             WHERE n.nspname = ANY($1) AND r.relkind IN ('r', 'p', 'v', 'm') AND NOT r.relispartition ORDER BY 1",
+            &[&schemas],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("listing the relations of {schemas:?}: {e}"))
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut out = BTreeMap::new();
+    for rel in rels {
+        let audit = if rel == "dw.fact_user_weekly_summary" {
+            "'updated_at'"
+        } else {
+            "'rejected_at', 'loaded_at'"
+        };
+        let row = c
+            .query_one(
+                &format!(
+                    "SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) \
+                     FROM (SELECT (to_jsonb(t) - ARRAY[{audit}])::text AS x FROM {rel} t) s"
+                ),
+                &[],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("checksumming {rel}: {e}"));
+        out.insert(rel, (row.get(0), row.get(1)));
+    }
+    out
 }
 
 async fn database_exists(client: &Client, name: &str) -> Result<bool, tokio_postgres::Error> {

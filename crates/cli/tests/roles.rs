@@ -5,12 +5,15 @@
 
 mod common;
 
-use std::{collections::BTreeMap, path::Path, process::Output};
+use std::{path::Path, process::Output};
 
 use common::{last_json_line, retention, stderr};
 use retention_model::DbConfig;
 use retention_testing::TestDb;
 use tokio_postgres::Client;
+
+/// The schemas compared between two warehouses.
+const SCHEMAS: &[&str] = &["staging", "quarantine", "dw", "marts", "mart_state"];
 
 const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config");
 const DAYS: [&str; 3] = ["2026-01-01", "2026-01-02", "2026-01-03"];
@@ -99,43 +102,6 @@ async fn refused(c: &Client, sql: &str) -> Option<String> {
         .await
         .err()
         .map(|e| e.code().map(|c| c.code().to_owned()).unwrap_or_default())
-}
-
-/// Row count and checksum of every table and view of staging, quarantine, dw, marts and
-/// mart_state (partitioned tables whole), without audit columns.
-async fn checksums(c: &Client) -> BTreeMap<String, (i64, String)> {
-    let rels: Vec<String> = c
-        .query(
-            "SELECT format('%I.%I', n.nspname, r.relname) FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace \
-             WHERE n.nspname IN ('staging', 'quarantine', 'dw', 'marts', 'mart_state') AND r.relkind IN ('r', 'p', 'v', 'm') \
-             AND NOT r.relispartition ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let mut out = BTreeMap::new();
-    for rel in rels {
-        let audit = if rel == "dw.fact_user_weekly_summary" {
-            "'updated_at'"
-        } else {
-            "'rejected_at', 'loaded_at'"
-        };
-        let row = c
-            .query_one(
-                &format!(
-                    "SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) \
-                     FROM (SELECT (to_jsonb(t) - ARRAY[{audit}])::text AS x FROM {rel} t) s"
-                ),
-                &[],
-            )
-            .await
-            .unwrap();
-        out.insert(rel, (row.get(0), row.get(1)));
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -271,8 +237,8 @@ async fn the_pipeline_runs_as_its_roles_builds_what_the_admin_builds_and_each_ro
     }
 
     // The same warehouse as the admin's, table by table.
-    let by_admin = checksums(&admin_db.client().await).await;
-    let by_roles = checksums(&admin).await;
+    let by_admin = retention_testing::checksums(&admin_db.client().await, SCHEMAS).await;
+    let by_roles = retention_testing::checksums(&admin, SCHEMAS).await;
     assert_eq!(by_roles, by_admin);
     for table in [
         "staging.events",

@@ -17,6 +17,9 @@ use tokio_postgres::Client;
 
 use recompute::{Model, monday, month};
 
+/// The schemas compared between two warehouses.
+const SCHEMAS: &[&str] = &["staging", "quarantine", "dw", "marts"];
+
 const DAYS: u64 = 14;
 const SCALE: f64 = 0.5;
 /// Mess the pipeline cleans instead of rejecting.
@@ -42,43 +45,6 @@ async fn run_day(
         merge_batch(client, spec, day).await.unwrap();
     }
     transform::run_day(client, day).await.unwrap();
-}
-
-/// Row count and checksum of every relation of staging, quarantine, dw and marts, without
-/// audit columns.
-async fn checksums(c: &Client) -> BTreeMap<String, (i64, String)> {
-    let rels: Vec<String> = c
-        .query(
-            "SELECT format('%I.%I', n.nspname, r.relname) FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace \
-             WHERE n.nspname IN ('staging', 'quarantine', 'dw', 'marts') AND r.relkind IN ('r', 'p', 'v', 'm') \
-             AND NOT r.relispartition ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let mut out = BTreeMap::new();
-    for rel in rels {
-        let audit = if rel == "dw.fact_user_weekly_summary" {
-            "'updated_at'"
-        } else {
-            "'rejected_at', 'loaded_at'"
-        };
-        let row = c
-            .query_one(
-                &format!(
-                    "SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) \
-                     FROM (SELECT (to_jsonb(t) - ARRAY[{audit}])::text AS x FROM {rel} t) s"
-                ),
-                &[],
-            )
-            .await
-            .unwrap();
-        out.insert(rel, (row.get(0), row.get(1)));
-    }
-    out
 }
 
 async fn rows<T>(c: &Client, sql: &str, f: impl Fn(&tokio_postgres::Row) -> T) -> Vec<T> {
@@ -273,10 +239,14 @@ async fn fourteen_days_conserve_rows_match_the_manifests_and_a_recomputation_and
     assert_eq!(summed, facts, "daily_events sums = fact rows");
 
     // Re-running days (every step) after all of them leaves the warehouse identical.
-    let before = checksums(&c).await;
+    let before = retention_testing::checksums(&c, SCHEMAS).await;
     for day in [dates[0], dates[6], dates[13]] {
         run_day(&db, &mut c, &specs, data.path(), day).await;
-        assert_eq!(checksums(&c).await, before, "after re-running {day}");
+        assert_eq!(
+            retention_testing::checksums(&c, SCHEMAS).await,
+            before,
+            "after re-running {day}"
+        );
     }
 
     // What the transform kept incrementally behind the marts equals a full recomputation.
