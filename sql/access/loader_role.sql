@@ -6,13 +6,6 @@
 -- the statements run on every init, so they also cover objects that later migrations made.
 -- `$1` is the role's name as a value.
 
--- @database
-DO $$
-BEGIN
-    EXECUTE format('GRANT CONNECT ON DATABASE %I TO %s', current_database(), '{role}');
-END
-$$;
-
 -- @schemas
 -- CREATE on staging: the new partition of a reloaded day is made there, then attached.
 GRANT USAGE, CREATE ON SCHEMA staging TO {role};
@@ -36,14 +29,6 @@ GRANT SELECT, INSERT, DELETE ON quarantine.rejected_rows TO {role};
 
 -- @load_rejects_erase
 GRANT UPDATE (raw) ON quarantine.rejected_rows TO {role};
-
--- @task_runs
--- Its run in the run log: opened, closed, and runs abandoned by a killed process marked so.
-GRANT SELECT, INSERT ON ops.task_runs TO {role};
-
--- @task_runs_close
-GRANT UPDATE (finished_at, duration_ms, status, rows_in, rows_out, rows_rejected, error, details)
-    ON ops.task_runs TO {role};
 
 -- @load_audit
 GRANT INSERT ON ops.load_audit TO {role};

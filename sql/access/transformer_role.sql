@@ -18,23 +18,6 @@ $$;
 -- @schemas
 GRANT USAGE ON SCHEMA staging, quarantine, dw, mart_state, marts, ops TO {role};
 
--- @staging
--- The staged tables, read through their parents.
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOR t IN SELECT format('staging.%I', c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = 'staging' AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
-    LOOP
-        EXECUTE format('GRANT SELECT ON %s TO %s', t, '{role}');
-    END LOOP;
-END
-$$;
-
--- @staging_default
-ALTER DEFAULT PRIVILEGES IN SCHEMA staging GRANT SELECT ON TABLES TO {role};
-
 -- @staging_erase
 -- The users feed keeps emails and names: the SCD merge erases those of a deleted user
 -- (dimensions.yaml, erase_in), and may change nothing else there.
@@ -92,13 +75,6 @@ GRANT SELECT ON ALL TABLES IN SCHEMA marts TO {role};
 
 -- @marts_default
 ALTER DEFAULT PRIVILEGES IN SCHEMA marts GRANT SELECT ON TABLES TO {role};
-
--- @task_runs
-GRANT SELECT, INSERT ON ops.task_runs TO {role};
-
--- @task_runs_close
-GRANT UPDATE (finished_at, duration_ms, status, rows_in, rows_out, rows_rejected, error, details)
-    ON ops.task_runs TO {role};
 
 -- @erase_copies
 -- Erasure also reaches copies of a deleted user's values kept without the key

@@ -28,6 +28,8 @@ pub const DEFAULT_VALIDATOR_ROLE: &str = "retention_validator";
 pub const DEFAULT_TRANSFORMER_ROLE: &str = "retention_transformer";
 
 const BI_ROLE_SQL: &str = include_str!("../../../sql/access/bi_role.sql");
+const WRITER_ROLE_SQL: &str = include_str!("../../../sql/access/writer_role.sql");
+const STAGING_READER_ROLE_SQL: &str = include_str!("../../../sql/access/staging_reader_role.sql");
 const LOADER_ROLE_SQL: &str = include_str!("../../../sql/access/loader_role.sql");
 const VALIDATOR_ROLE_SQL: &str = include_str!("../../../sql/access/validator_role.sql");
 const TRANSFORMER_ROLE_SQL: &str = include_str!("../../../sql/access/transformer_role.sql");
@@ -145,6 +147,12 @@ pub async fn grant_pipeline_roles(
     .await?;
     for name in all {
         check_attributes(&tx, name).await?;
+    }
+    for writer in [&loader, &validator, &transformer] {
+        run_grants(&tx, WRITER_ROLE_SQL, writer).await?;
+    }
+    for reader in [&validator, &transformer] {
+        run_grants(&tx, STAGING_READER_ROLE_SQL, reader).await?;
     }
     report.staging_handed_over = grant_loader(&tx, roles.loader, &loader).await?;
     run_grants(&tx, VALIDATOR_ROLE_SQL, &validator).await?;
