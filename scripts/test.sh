@@ -25,6 +25,24 @@ step "cargo test (workspace)"
 RUST_TEST_THREADS=${RUST_TEST_THREADS:-4} cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log"
 [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
 
+step "The pipeline library from another program (crates/pipeline/examples/week.rs)"
+if [[ -n ${DATABASE_URL:-} ]] && command -v psql >/dev/null; then
+    example_db="retention_example_$$"
+    example_url="${DATABASE_URL%/*}/$example_db"
+    if psql "$DATABASE_URL" -qc "CREATE DATABASE $example_db" \
+        && DATABASE_URL=$example_url cargo run --locked -q -p retention-pipeline --example week >"$log.example" \
+        && grep -q '"status":"ok"' "$log.example"; then
+        echo "pipeline example: a week ran through the library: $(cut -c1-120 "$log.example")..."
+    else
+        echo "pipeline example FAILED"
+        status=1
+    fi
+    psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS $example_db" || true
+    rm -f "$log.example"
+else
+    echo "PIPELINE EXAMPLE NOT RUN: it needs DATABASE_URL and psql"
+fi
+
 step "Airflow DAG tests"
 if [[ ${RETENTION_SKIP_AIRFLOW:-0} == 1 ]]; then
     echo "AIRFLOW TESTS NOT RUN: RETENTION_SKIP_AIRFLOW=1"

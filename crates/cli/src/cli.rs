@@ -179,9 +179,6 @@ pub struct ValidateArgs {
     pub statement_timeout: std::time::Duration,
 }
 
-/// The default `--statement-timeout` of `validate`.
-pub const DEFAULT_STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
-
 /// Parses `500ms`, `30s`, `5min`, `1h` or a bare number of seconds.
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let t = text.trim();
@@ -279,6 +276,7 @@ pub fn parse() -> Result<Cli, ExitCode> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+    use retention_pipeline::steps::DEFAULT_STATEMENT_TIMEOUT;
 
     #[test]
     fn the_command_line_definition_is_consistent() {

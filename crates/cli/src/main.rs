@@ -5,10 +5,9 @@ use std::process::ExitCode;
 
 mod cli;
 mod commands;
-mod config;
 mod error;
 mod logging;
-mod report;
+mod render;
 
 fn main() -> ExitCode {
     let args = match cli::parse() {

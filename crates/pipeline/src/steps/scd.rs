@@ -1,6 +1,6 @@
-//! `retention scd --date D [--rebuild-from D0]`: merge the day's user and product feeds into
-//! the SCD Type 2 dimensions described by the configuration's `dimensions:` file (the
-//! project's own copy is built in for when no configuration file is found).
+//! `scd`: merge a day's user and product feeds into the SCD Type 2 dimensions described by
+//! the configuration's `dimensions:` file (the project's own copy is built in for when no
+//! configuration file is found), or rebuild them from an earlier day.
 
 use std::time::Instant;
 
@@ -10,88 +10,103 @@ use retention_scd::DimensionSpec;
 use serde_json::{Value, json};
 use tokio_postgres::Client;
 
-use super::{Ctx, Outcome, tracked};
-use crate::{cli::ScdArgs, config::PipelineConfig, error::CliError, report::Report};
+use crate::{Error, Outcome, Pipeline, PipelineConfig, Result, Summary, tracked};
 
 const BUILT_IN: &str = include_str!("../../../../config/dimensions.yaml");
-const FACT_BATCHES_SINCE: &str = include_str!("../../../../sql/scd/fact_batches_since.sql");
+/// The fact batches whose user keys a dimension change since `$1` may have moved.
+const FACT_BATCHES_SINCE: &str = include_str!("../../sql/fact_batches_since.sql");
 
-pub async fn run(ctx: &Ctx, args: ScdArgs) -> Result<Report, CliError> {
-    let started = Instant::now();
-    let date = args.day.date;
-    let specs = dimension_specs(&ctx.config)?;
-    if let Some(from) = args.rebuild_from.filter(|from| *from > date) {
-        return Err(CliError::Usage(format!(
-            "--rebuild-from {from} is after --date {date}"
-        )));
+/// What to merge.
+#[derive(Debug, Clone, Copy)]
+pub struct ScdRequest {
+    /// The day whose batch is merged (the last day of a rebuild).
+    pub date: NaiveDate,
+    /// Remove dimension history from this day on and replay the stored staging batches.
+    pub rebuild_from: Option<NaiveDate>,
+}
+
+impl ScdRequest {
+    /// Merge the day's batch.
+    pub fn day(date: NaiveDate) -> Self {
+        Self {
+            date,
+            rebuild_from: None,
+        }
     }
-    let client = ctx.connect().await?;
-    let (outcome, run_id) = tracked(&client, "scd", Some(date), |_| async {
-        // The merge needs its own connection: it runs a transaction while `tracked` holds
-        // the run log's.
-        let mut work = ctx.connect().await?;
-        merge_day(&mut work, &specs, date, args.rebuild_from).await
-    })
-    .await?;
-    let mut report = Report::ok(
-        "scd",
-        Some(date),
-        outcome.counts,
-        started.elapsed().as_millis() as u64,
-    )
-    .with("run_id", run_id);
-    for (k, v) in outcome.details {
-        report = report.with(&k, v);
+}
+
+impl Pipeline {
+    /// Merges (or rebuilds) the request's day into every configured dimension.
+    pub async fn scd(&self, req: &ScdRequest) -> Result<Summary> {
+        let started = Instant::now();
+        let date = req.date;
+        let specs = dimension_specs(&self.config)?;
+        if let Some(from) = req.rebuild_from.filter(|from| *from > date) {
+            return Err(Error::Usage(format!(
+                "--rebuild-from {from} is after --date {date}"
+            )));
+        }
+        let mut client = self.connect().await?;
+        let (outcome, run_id) = tracked(&mut client, "scd", Some(date), async |_, _| {
+            // The merge has a connection of its own: the run log's holds the run's lock and
+            // its row whatever the merge's transaction does.
+            let mut work = self.connect().await?;
+            merge_day(&mut work, &specs, date, req.rebuild_from).await
+        })
+        .await?;
+        Ok(Summary::ok(
+            "scd",
+            Some(date),
+            outcome.counts,
+            started.elapsed().as_millis() as u64,
+        )
+        .with("run_id", run_id)
+        .with_details(outcome.details))
     }
-    Ok(report)
 }
 
 /// The dimensions: the configuration's `dimensions:` file (default `dimensions.yaml` beside
 /// the configuration file), or the project's built-in copy when no configuration file was
 /// found. A configured file that cannot be read is an error, never a silent fallback.
-pub fn dimension_specs(config: &PipelineConfig) -> Result<Vec<DimensionSpec>, CliError> {
+pub fn dimension_specs(config: &PipelineConfig) -> Result<Vec<DimensionSpec>> {
     if config.dimensions.as_os_str().is_empty() {
         tracing::debug!("no configuration file; using the built-in dimensions");
-        return DimensionSpec::list_from_yaml(BUILT_IN).map_err(scd_error);
+        return Ok(DimensionSpec::list_from_yaml(BUILT_IN)?);
     }
     let path = &config.dimensions;
     let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError::Usage(format!(
+        Error::Usage(format!(
             "cannot read the dimensions file {} (the configuration's `dimensions:`): {e}",
             path.display()
         ))
     })?;
-    DimensionSpec::list_from_yaml(&text).map_err(|e| match scd_error(e) {
-        CliError::Usage(m) => CliError::Usage(format!("{}: {m}", path.display())),
+    DimensionSpec::list_from_yaml(&text).map_err(|e| match Error::from(e) {
+        Error::Usage(m) => Error::Usage(format!("{}: {m}", path.display())),
         other => other,
     })
 }
 
 /// Merges batch `date` into every dimension (or rebuilds them from `rebuild_from` through
-/// `date`); the step as `retention run` calls it.
-pub async fn merge_day(
+/// `date`).
+async fn merge_day(
     client: &mut Client,
     specs: &[DimensionSpec],
     date: NaiveDate,
     rebuild_from: Option<NaiveDate>,
-) -> Result<Outcome, CliError> {
+) -> Result<Outcome> {
     let mut o = Outcome::default();
     let mut dims = serde_json::Map::new();
     let mut changed_since: Option<DateTime<Utc>> = None;
     for spec in specs {
         let merges = match rebuild_from {
             Some(from) => {
-                let r = retention_scd::rebuild_from(client, spec, from, date)
-                    .await
-                    .map_err(scd_error)?;
+                let r = retention_scd::rebuild_from(client, spec, from, date).await?;
                 changed_since = changed_since.into_iter().chain(r.changed_since).min();
                 dims.insert(spec.name.clone(), json!(r));
                 r.replayed
             }
             None => {
-                let m = retention_scd::merge_batch(client, spec, date)
-                    .await
-                    .map_err(scd_error)?;
+                let m = retention_scd::merge_batch(client, spec, date).await?;
                 dims.insert(spec.name.clone(), json!(m));
                 vec![m]
             }
@@ -139,13 +154,4 @@ pub async fn merge_day(
         o.details.insert("facts_to_rerun".into(), json!(days));
     }
     Ok(o)
-}
-
-fn scd_error(e: retention_scd::Error) -> CliError {
-    match e {
-        retention_scd::Error::Config(_) | retention_scd::Error::RebuildRange { .. } => {
-            CliError::Usage(e.to_string())
-        }
-        e => CliError::Runtime(e.to_string()),
-    }
 }

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::CliError;
+use crate::Error;
+
+/// Where the configuration is looked for by default (relative to the working directory).
+pub const DEFAULT_PATH: &str = "config/retention.yaml";
 
 /// The pipeline configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -70,36 +73,42 @@ fn default_suites() -> Vec<PathBuf> {
 }
 
 impl PipelineConfig {
-    /// Reads `path`; paths inside are made relative to its directory.
-    pub fn load(path: &Path) -> Result<Self, CliError> {
+    /// The built-in defaults: the project's own generator settings, suites and dimensions
+    /// (compiled in), seed and scale from the generator, the default role names.
+    pub fn built_in() -> Self {
+        Self {
+            generator: PathBuf::new(),
+            dimensions: PathBuf::new(),
+            expectations: Vec::new(),
+            seed: None,
+            scale: None,
+            bi_role: default_bi_role(),
+            loader_role: default_loader_role(),
+            validator_role: default_validator_role(),
+            transformer_role: default_transformer_role(),
+        }
+    }
+
+    /// Reads `path`; paths inside are made relative to its directory. When `path` is
+    /// [`DEFAULT_PATH`] and does not exist, the [built-in defaults](Self::built_in).
+    pub fn load(path: &Path) -> Result<Self, Error> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e)
-                if e.kind() == std::io::ErrorKind::NotFound
-                    && path == Path::new("config/retention.yaml") =>
+                if e.kind() == std::io::ErrorKind::NotFound && path == Path::new(DEFAULT_PATH) =>
             {
                 tracing::debug!("no config/retention.yaml here; using built-in defaults");
-                return Ok(Self {
-                    generator: PathBuf::new(),
-                    dimensions: PathBuf::new(),
-                    expectations: Vec::new(),
-                    seed: None,
-                    scale: None,
-                    bi_role: default_bi_role(),
-                    loader_role: default_loader_role(),
-                    validator_role: default_validator_role(),
-                    transformer_role: default_transformer_role(),
-                });
+                return Ok(Self::built_in());
             }
             Err(e) => {
-                return Err(CliError::Usage(format!(
+                return Err(Error::Usage(format!(
                     "cannot read config {}: {e}",
                     path.display()
                 )));
             }
         };
         let mut config: Self = serde_saphyr::from_str(&text)
-            .map_err(|e| CliError::Usage(format!("config {}: {e}", path.display())))?;
+            .map_err(|e| Error::Usage(format!("config {}: {e}", path.display())))?;
         let base = path.parent().unwrap_or(Path::new("."));
         config.generator = base.join(&config.generator);
         config.dimensions = base.join(&config.dimensions);

@@ -1,14 +1,14 @@
-//! The JSON line every command ends with: the last line on stdout, which Airflow's
-//! DockerOperator pushes to XCom.
+//! A step's summary: what it did, in the shape of the JSON line every `retention` command
+//! ends with (the last line on stdout, which Airflow's DockerOperator pushes to XCom).
 
 use chrono::NaiveDate;
 use retention_model::ops::RowCounts;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// One command's summary.
+/// One step's (or one range's) summary: the common figures, then step-specific fields.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct Summary {
     pub step: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,
@@ -25,8 +25,8 @@ pub struct Report {
     pub extra: Map<String, Value>,
 }
 
-impl Report {
-    /// A successful report for `step` on `date`.
+impl Summary {
+    /// A successful summary for `step` on `date`.
     pub fn ok(step: &str, date: Option<NaiveDate>, counts: RowCounts, duration_ms: u64) -> Self {
         Self {
             step: step.to_owned(),
@@ -51,10 +51,15 @@ impl Report {
         self
     }
 
-    /// Prints the report as the single last line on stdout.
-    pub fn print(&self) {
-        let line = serde_json::to_string(self)
-            .unwrap_or_else(|e| format!("{{\"status\":\"error\",\"error\":\"{e}\"}}"));
-        println!("{line}");
+    /// The summary as one JSON line.
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self)
+            .unwrap_or_else(|e| format!("{{\"status\":\"error\",\"error\":\"{e}\"}}"))
+    }
+
+    /// Adds every detail of a step's outcome, in order.
+    pub fn with_details(mut self, details: serde_json::Map<String, Value>) -> Self {
+        self.extra.extend(details);
+        self
     }
 }

@@ -1,0 +1,278 @@
+//! [`Pipeline::run`]: the whole pipeline day by day. Each step is the same method its own
+//! command calls (so a run behaves exactly like the single steps), in the order generate →
+//! load → validate → scd → transform; the first failure stops the run, naming the day and
+//! the step and keeping its kind (a failed quality gate stays one). Before the first day the
+//! warehouse is initialised when needed, and an empty one that starts after the first
+//! simulated day is bootstrapped from a snapshot of the dimensions.
+
+use std::time::Instant;
+
+use chrono::{Days, NaiveDate};
+use retention_model::{CalendarRange, MIGRATIONS, ops::RowCounts};
+use serde::Serialize;
+
+use crate::{
+    Error, Pipeline, Result, Sim, Summary,
+    steps::{GenerateRequest, InitRequest, LoadRequest, ScdRequest, ValidateRequest},
+};
+
+const MIGRATIONS_APPLIED: &str = include_str!("../sql/migrations_applied.sql");
+const CALENDAR_COVERS: &str = include_str!("../sql/calendar_covers.sql");
+const WAREHOUSE_EMPTY: &str = include_str!("../sql/warehouse_empty.sql");
+
+/// The steps of a day, in order.
+pub const STEPS: [&str; 5] = ["generate", "load", "validate", "scd", "transform"];
+
+/// One step of one day as it went.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRecord {
+    /// The step's name (one of [`STEPS`]).
+    pub step: &'static str,
+    /// Rows the step read.
+    pub rows_in: u64,
+    /// Rows it wrote.
+    pub rows_out: u64,
+    /// Rows it quarantined.
+    pub rows_rejected: u64,
+    /// Wall time, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// One day of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayRecord {
+    /// The day.
+    pub date: NaiveDate,
+    /// Its steps as far as they went.
+    pub steps: Vec<StepRecord>,
+    /// The step that failed this day (only on a failed run's last day), with its status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<FailedStep>,
+}
+
+/// The step a failed day stopped at.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedStep {
+    /// The step.
+    pub step: &'static str,
+    /// `error` or `quality_failed`.
+    pub status: &'static str,
+    /// What went wrong.
+    pub error: String,
+}
+
+impl DayRecord {
+    /// The record of `step`, if it ran.
+    pub fn step(&self, name: &str) -> Option<&StepRecord> {
+        self.steps.iter().find(|s| s.step == name)
+    }
+
+    /// Events landed, facts made, rows quarantined (loader and conformance).
+    pub fn figures(&self) -> (u64, u64, u64) {
+        let landed = self.step("generate").map_or(0, |s| s.rows_out);
+        let facts = self.step("transform").map_or(0, |s| s.rows_out);
+        let rejected = self.step("load").map_or(0, |s| s.rows_rejected)
+            + self.step("transform").map_or(0, |s| s.rows_rejected);
+        (landed, facts, rejected)
+    }
+
+    /// The day's wall time over its steps, in milliseconds.
+    pub fn duration_ms(&self) -> u64 {
+        self.steps.iter().map(|s| s.duration_ms).sum()
+    }
+}
+
+/// What a run reports as it goes, for its caller to render (a progress bar, log lines).
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// The run is about to start its days (after any initialisation and bootstrap).
+    Started {
+        /// How many days it will run.
+        days: usize,
+    },
+    /// A step of a day starts.
+    StepStarted {
+        /// The day.
+        date: NaiveDate,
+        /// The step.
+        step: &'static str,
+    },
+    /// A step of a day finished well.
+    StepDone {
+        /// The day.
+        date: NaiveDate,
+        /// How it went.
+        record: &'a StepRecord,
+    },
+    /// The run ended, well or not: its days as far as they went.
+    Finished {
+        /// The days (a failed run's last day carries its failed step).
+        days: &'a [DayRecord],
+    },
+    /// A table of figures for a person (the demo's KPIs); no rows, no header.
+    Table {
+        /// What the table shows.
+        title: &'a str,
+        /// Column names.
+        header: &'a [String],
+        /// Cells as text (empty for NULL).
+        rows: &'a [Vec<String>],
+    },
+    /// A message for a person (where the demo's database is, how to stop it, ...).
+    Notice(&'a str),
+}
+
+/// The summary of a range: totals of events landed, facts made and rows quarantined, and
+/// the per-day array.
+pub fn range_summary(
+    step: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    days: &[DayRecord],
+    started: Instant,
+) -> Summary {
+    let mut counts = RowCounts::default();
+    for d in days {
+        let (landed, facts, rejected) = d.figures();
+        counts.rows_in += landed;
+        counts.rows_out += facts;
+        counts.rows_rejected += rejected;
+    }
+    let mut summary =
+        Summary::ok(step, None, counts, started.elapsed().as_millis() as u64).with("days", days);
+    summary.from = Some(from);
+    summary.to = Some(to);
+    summary
+}
+
+impl Pipeline {
+    /// Runs every day of `from..=to` (initialising and bootstrapping first when needed),
+    /// telling `on_event` how it goes. A failure is an [`Error::InRange`] that names the day
+    /// and step and carries the days as far as they went.
+    pub async fn run(
+        &self,
+        sim: &Sim,
+        from: NaiveDate,
+        to: NaiveDate,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Vec<DayRecord>> {
+        if from > to {
+            return Err(Error::Usage(format!("--from {from} is after --to {to}")));
+        }
+        self.prepare(sim, from, to).await?;
+        let dates: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
+        on_event(Event::Started { days: dates.len() });
+        let mut days = Vec::with_capacity(dates.len());
+        for date in dates {
+            let mut record = DayRecord {
+                date,
+                steps: Vec::new(),
+                failed: None,
+            };
+            for step in STEPS {
+                on_event(Event::StepStarted { date, step });
+                let t = Instant::now();
+                match self.run_step(sim, step, date).await {
+                    Ok(summary) => {
+                        let s = StepRecord {
+                            step,
+                            rows_in: summary.rows_in,
+                            rows_out: summary.rows_out,
+                            rows_rejected: summary.rows_rejected,
+                            duration_ms: t.elapsed().as_millis() as u64,
+                        };
+                        on_event(Event::StepDone { date, record: &s });
+                        record.steps.push(s);
+                    }
+                    Err(e) => {
+                        record.failed = Some(FailedStep {
+                            step,
+                            status: e.status(),
+                            error: e.to_string(),
+                        });
+                        days.push(record);
+                        on_event(Event::Finished { days: &days });
+                        return Err(Error::InRange {
+                            error: Box::new(e.context(&format!("day {date}, step {step}"))),
+                            from,
+                            to,
+                            days: serde_json::to_value(&days).unwrap_or_default(),
+                        });
+                    }
+                }
+            }
+            days.push(record);
+        }
+        on_event(Event::Finished { days: &days });
+        Ok(days)
+    }
+
+    async fn run_step(&self, sim: &Sim, step: &str, date: NaiveDate) -> Result<Summary> {
+        match step {
+            "generate" => self.generate(&GenerateRequest::day(date, *sim)).await,
+            "load" => self.load(&LoadRequest::day(date)).await,
+            "validate" => self.validate(&ValidateRequest::day(date)).await,
+            "scd" => self.scd(&ScdRequest::day(date)).await,
+            _ => self.transform(date).await,
+        }
+    }
+
+    /// Initialises the warehouse when it is not (or not fully) migrated or its calendar does
+    /// not cover the run, and bootstraps the dimensions from a snapshot as of `from - 1` when
+    /// the warehouse is empty and `from` is after the first simulated day.
+    async fn prepare(&self, sim: &Sim, from: NaiveDate, to: NaiveDate) -> Result<()> {
+        let client = self.connect().await?;
+        let applied: i64 = match client.query_one(MIGRATIONS_APPLIED, &[]).await {
+            Ok(row) => row.get(0),
+            Err(_) => 0,
+        };
+        let calendar = CalendarRange::default();
+        let (first, last) = (from - Days::new(31), to + Days::new(7));
+        let covered: bool = if applied > 0 {
+            client
+                .query_one(CALENDAR_COVERS, &[&first, &last])
+                .await
+                .map(|r| r.get(0))
+                .unwrap_or(false)
+        } else {
+            false
+        };
+        if usize::try_from(applied).unwrap_or(0) < MIGRATIONS.len() || !covered {
+            tracing::info!("initialising the warehouse");
+            let calendar = CalendarRange {
+                first: calendar.first.min(first),
+                last: calendar.last.max(last),
+            };
+            self.init(&InitRequest { calendar })
+                .await
+                .map_err(|e| e.context(&format!("day {from}, step init")))?;
+        }
+        let empty: bool = client.query_one(WAREHOUSE_EMPTY, &[]).await?.get(0);
+        let first_day = self.first_simulated_day(sim)?;
+        if empty && from > first_day {
+            let as_of = from - Days::new(1);
+            tracing::info!(
+                "empty warehouse starting after {first_day}: bootstrapping the dimensions from a snapshot as of {as_of}"
+            );
+            let at = |step: &str| format!("day {as_of}, step {step}");
+            let snapshot = GenerateRequest {
+                snapshot: true,
+                ..GenerateRequest::day(from, *sim)
+            };
+            self.generate(&snapshot)
+                .await
+                .map_err(|e| e.context(&at("generate --snapshot")))?;
+            let load = LoadRequest {
+                snapshot: true,
+                ..LoadRequest::day(as_of)
+            };
+            self.load(&load)
+                .await
+                .map_err(|e| e.context(&at("load --snapshot")))?;
+            self.scd(&ScdRequest::day(as_of))
+                .await
+                .map_err(|e| e.context(&at("scd")))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,73 @@
+//! `load`: a day's landing files into staging, the day replaced whole in one transaction.
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use retention_loader::{LandingDay, LoadOptions, load_day};
+use retention_model::ops::RowCounts;
+
+use crate::{Outcome, Pipeline, Result, Summary, tracked};
+
+/// What to load.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadRequest {
+    /// The day.
+    pub date: NaiveDate,
+    /// Load even if the day was generated with another seed, scale or schema version.
+    pub force: bool,
+    /// Load the full snapshot as of the end of the day (`DATA_DIR/snapshots/dt=D/`).
+    pub snapshot: bool,
+}
+
+impl LoadRequest {
+    /// The day's landing files, with the manifest's guards.
+    pub fn day(date: NaiveDate) -> Self {
+        Self {
+            date,
+            force: false,
+            snapshot: false,
+        }
+    }
+}
+
+impl Pipeline {
+    /// Loads the request's day into staging (rows that do not parse go to quarantine).
+    pub async fn load(&self, req: &LoadRequest) -> Result<Summary> {
+        let started = Instant::now();
+        let date = req.date;
+        let db = self.db()?;
+        let mut client = self.connect().await?;
+        let (outcome, run_id) = tracked(&mut client, "load", Some(date), async |_, run_id| {
+            let day = LandingDay::open(&self.data_dir, date, req.snapshot)?;
+            let options = LoadOptions {
+                force: req.force,
+                run_id: Some(run_id),
+                ..LoadOptions::default()
+            };
+            let report = load_day(&db, &day, &options).await?;
+            Ok(Outcome {
+                counts: RowCounts {
+                    rows_in: report.read(),
+                    rows_out: report.staged(),
+                    rows_rejected: report.rejected(),
+                },
+                ..Outcome::default()
+            }
+            .with("snapshot", report.snapshot)
+            .with("warehouse", report.warehouse)
+            .with("files", &report.files))
+        })
+        .await?;
+        let detail = |k: &str| outcome.details.get(k).cloned();
+        Ok(Summary::ok(
+            "load",
+            Some(date),
+            outcome.counts,
+            started.elapsed().as_millis() as u64,
+        )
+        .with("run_id", run_id)
+        .with("snapshot", detail("snapshot"))
+        .with("warehouse", detail("warehouse"))
+        .with("files", detail("files")))
+    }
+}
