@@ -16,8 +16,8 @@ use crate::{
     suite::{Check, Suite, label},
 };
 
-const BEGIN_VALIDATION: &str = include_str!("../../../sql/quality/begin_validation.sql");
-const END_VALIDATION: &str = include_str!("../../../sql/quality/end_validation.sql");
+const BEGIN_VALIDATION: &str = include_str!("../sql/begin_validation.sql");
+const END_VALIDATION: &str = include_str!("../sql/end_validation.sql");
 
 /// How [`validate_with`] runs suites, and what it lets them do.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -74,7 +74,7 @@ impl TableSchema {
     pub async fn fetch(client: &Client, table: &TableRef) -> Result<Option<Self>> {
         let rows = client
             .query(
-                include_str!("../../../sql/quality/table_columns.sql"),
+                include_str!("../sql/table_columns.sql"),
                 &[&table.schema, &table.name],
             )
             .await

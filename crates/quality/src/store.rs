@@ -57,7 +57,7 @@ pub async fn store_results(
             })
         })
         .collect();
-    let sql = include_str!("../../../sql/quality/insert_results.sql")
+    let sql = include_str!("../sql/insert_results.sql")
         .replace("{results_table}", &quote_table(&table));
     client
         .execute(&sql, &[&Value::Array(rows)])

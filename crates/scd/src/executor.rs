@@ -118,7 +118,7 @@ pub async fn merge_batch(
 }
 
 /// Analyses the dimension when the merge wrote enough of it to make the planner's statistics
-/// wrong (`sql/scd/analyze_needed.sql`): without them, a dimension bootstrapped with millions
+/// wrong (`sql/analyze_needed.sql`): without them, a dimension bootstrapped with millions
 /// of versions is planned as if each key had thousands, and every later merge and point-in-
 /// time lookup pays for it.
 async fn refresh_statistics(client: &Client, spec: &DimensionSpec, written: u64) -> Result<()> {

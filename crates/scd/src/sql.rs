@@ -1,5 +1,5 @@
-//! The SQL of one dimension: the templates in `sql/scd/` filled with the specification's
-//! quoted identifiers and the column types read from the catalog.
+//! The SQL of one dimension: the templates in the crate's `sql/` directory filled with the
+//! specification's quoted identifiers and the column types read from the catalog.
 
 use std::collections::HashMap;
 
@@ -12,7 +12,7 @@ use crate::{
 
 macro_rules! template {
     ($name:literal) => {
-        include_str!(concat!("../../../sql/scd/", $name, ".sql"))
+        include_str!(concat!("../sql/", $name, ".sql"))
     };
 }
 
