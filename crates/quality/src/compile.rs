@@ -16,13 +16,14 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use retention_pgsql::{quote_ident, quote_qualified};
 use serde_json::Value;
 
 use crate::{
     clip::clip,
     error::{Error, Result},
     expr::DateExpr,
-    schema::{ColumnKind, TableSchema, quote_ident, quote_table},
+    schema::{ColumnKind, TableSchema},
     suite::{Bound, Check, Expectation, Suite, label},
 };
 
@@ -143,7 +144,7 @@ pub fn compile(suite: &Suite, schema: &TableSchema) -> Result<CompiledSuite> {
         suite: suite.source.clone(),
         message,
     };
-    let table = quote_table(&schema.table);
+    let table = quote_qualified(&schema.table.schema, &schema.table.name);
     let batch_column = match &suite.batch {
         None => None,
         Some(b) => {

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use retention_pgsql::advisory_lock_key;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio_postgres::{
@@ -225,11 +226,12 @@ fn earliest(times: impl IntoIterator<Item = Option<DateTime<Utc>>>) -> Option<Da
     times.into_iter().flatten().min()
 }
 
+/// Takes the dimension's transaction-scoped advisory lock: one merge or rebuild of a target
+/// table at a time. The key is `["retention-scd", target]` (as the specification writes the
+/// target), the one every version of the crate has used.
 async fn lock(tx: &Transaction<'_>, spec: &DimensionSpec, sql: &DimensionSql) -> Result<()> {
-    let digest = Sha256::digest(format!("retention-scd:{}", spec.target));
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    tx.execute(sql.lock, &[&i64::from_be_bytes(first)]).await?;
+    let key = advisory_lock_key(&["retention-scd", &spec.target]);
+    tx.execute(sql.lock, &[&key]).await?;
     Ok(())
 }
 

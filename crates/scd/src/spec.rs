@@ -332,35 +332,20 @@ pub fn normalise_value(value: Option<String>, steps: &[Normalise]) -> Option<Str
     Some(v)
 }
 
-/// A lower-case SQL identifier, double-quoted.
+/// A name from the specification as a double-quoted identifier: it must be plain
+/// ([`retention_pgsql::is_plain`]), else it is a configuration error.
 pub(crate) fn column_ident(name: &str) -> Result<String> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if ok {
-        Ok(format!("\"{name}\""))
-    } else {
-        Err(Error::Config(format!(
-            "{name:?} is not a plain lower-case SQL identifier"
-        )))
-    }
+    retention_pgsql::quote_plain(name).map_err(config)
 }
 
-/// `schema.table`, each part checked and quoted.
+/// `schema.table` from the specification, each part plain and quoted
+/// ([`retention_pgsql::quote_plain_qualified`]), else a configuration error.
 pub(crate) fn table_ident(name: &str) -> Result<String> {
-    match name.split_once('.') {
-        Some((schema, table)) => Ok(format!(
-            "{}.{}",
-            column_ident(schema)?,
-            column_ident(table)?
-        )),
-        None => Err(Error::Config(format!(
-            "table {name:?} must be written schema.table"
-        ))),
-    }
+    retention_pgsql::quote_plain_qualified(name).map_err(config)
+}
+
+fn config(e: retention_pgsql::IdentError) -> Error {
+    Error::Config(e.to_string())
 }
 
 #[cfg(test)]
