@@ -1,7 +1,7 @@
 """The Quality section of BENCHMARKS.md: `retention validate` set-based vs per-expectation vs
 Great Expectations 1.x, on the same batch, rounds interleaved, medians reported.
 
-    psql "$URL" -v ON_ERROR_STOP=1 -f sql/quality/bench_events.sql     # 1,000,000-row batch
+    psql "$URL" -v ON_ERROR_STOP=1 -f crates/quality/benches/bench_events.sql     # 1,000,000-row batch
     /tmp/gevenv/bin/python crates/quality/benches/bench.py \
         --url postgres://postgres@127.0.0.1:5432/quality_bench --rounds 5
 

@@ -3,7 +3,7 @@
 //! `ops.task_runs.error`, and a suite can be as hostile. Every value from a suite or a table
 //! that the engine shows in an error or a summary (names, kwargs, parser messages, sample
 //! values) goes through [`clip`]. The loader has the same helper: this crate depends on no
-//! project crate, so that it can be used alone.
+//! project crate but the dependency-free `retention-pgsql`, so that it can be used alone.
 
 use std::fmt::{self, Write as _};
 

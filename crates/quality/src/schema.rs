@@ -1,6 +1,6 @@
 //! What the catalogue says about a table: the columns that exist and how their values
 //! compare. Every identifier a suite names is checked against this before it is quoted into
-//! SQL.
+//! SQL (as the catalogue spells it, by `retention_pgsql::quote_ident`).
 
 use tokio_postgres::Client;
 
@@ -74,7 +74,7 @@ impl TableSchema {
     pub async fn fetch(client: &Client, table: &TableRef) -> Result<Option<Self>> {
         let rows = client
             .query(
-                include_str!("../../../sql/quality/table_columns.sql"),
+                include_str!("../sql/table_columns.sql"),
                 &[&table.schema, &table.name],
             )
             .await
@@ -103,18 +103,4 @@ impl TableSchema {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
-}
-
-/// `name` as a quoted SQL identifier. Only ever applied to names found in the catalogue.
-pub(crate) fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `schema.table` quoted.
-pub(crate) fn quote_table(table: &TableRef) -> String {
-    format!(
-        "{}.{}",
-        quote_ident(&table.schema),
-        quote_ident(&table.name)
-    )
 }

@@ -1,13 +1,14 @@
 //! Storing results: one row per expectation in a results table shaped like
 //! `ops.validation_results` (the crate takes the table's name as configuration).
 
+use retention_pgsql::quote_qualified;
 use serde_json::{Value, json};
 use tokio_postgres::Client;
 
 use crate::{
     error::{Error, Result},
     report::{Observed, ValidationReport},
-    schema::{TableSchema, quote_table},
+    schema::TableSchema,
     suite::TableRef,
 };
 
@@ -57,8 +58,10 @@ pub async fn store_results(
             })
         })
         .collect();
-    let sql = include_str!("../../../sql/quality/insert_results.sql")
-        .replace("{results_table}", &quote_table(&table));
+    let sql = include_str!("../sql/insert_results.sql").replace(
+        "{results_table}",
+        &quote_qualified(&table.schema, &table.name),
+    );
     client
         .execute(&sql, &[&Value::Array(rows)])
         .await

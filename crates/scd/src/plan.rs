@@ -2,13 +2,20 @@
 //!
 //! Values travel as text (`Option<String>`, the column's `::text` form), so the core needs
 //! no knowledge of column types; the executor casts them back to the target's types.
+//!
+//! This module holds the plan's types; `diff` computes the plan of one batch, and `replay`
+//! orders a batch into rounds and restores type-1 values for a rebuild.
 
-use std::collections::{BTreeMap, HashMap};
+mod diff;
+mod replay;
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::{DimensionSpec, Error, Result, spec::normalise_value};
+pub(crate) use self::replay::restore_type1;
+pub use self::replay::rounds;
 
 /// A column value in its text form; `None` is SQL NULL.
 pub type Value = Option<String>;
@@ -151,165 +158,8 @@ impl Action {
     }
 }
 
-impl MergePlan {
-    /// Computes the actions of one batch.
-    ///
-    /// Rows are normalised first; of several rows of one key the latest `effective` wins
-    /// (the executor first splits a batch into [`rounds`], so that each distinct time of a key
-    /// is applied in order and only identical rows are duplicates), and
-    /// two latest rows that differ are an [`Error::AmbiguousDuplicate`]. A key deleted and
-    /// re-created within the batch (a deletion row older than the latest, live row) gets two
-    /// actions: its deletion first (closing and erasing the earlier life), then the new life.
-    /// A row older than what the dimension already holds for its key (or as old, where it
-    /// would need a new point in history) makes the batch [`Error::OutOfOrder`].
-    pub fn diff(
-        spec: &DimensionSpec,
-        current: &CurrentState,
-        incoming: Vec<SourceRow>,
-    ) -> Result<Self> {
-        let rows_in = incoming.len() as u64;
-        let latest = latest_per_key(spec, incoming)?;
-        let duplicates = rows_in - latest.len() as u64;
-        let n2 = spec.type2.len();
-        let erase = spec.erase_positions();
-        let mut actions = Vec::with_capacity(latest.len());
-        let mut stale = Vec::new();
-        for (
-            key,
-            Latest {
-                row,
-                deleted_before,
-            },
-        ) in latest
-        {
-            let state = current.keys.get(&key);
-            let erased_until = current.erased_until.get(&key);
-            // A deletion earlier in the batch ends the life the latest row follows, unless
-            // the dimension is already at or past the latest row (a re-plan of this batch,
-            // or an out-of-order batch the latest row alone refuses).
-            let deletion = deleted_before.filter(|_| match state {
-                None => true,
-                Some(KeyState::Live { valid_from, .. }) => *valid_from < row.effective,
-                Some(KeyState::Deleted { at }) => *at < row.effective,
-            });
-            let state = match deletion {
-                Some(at) => {
-                    let gone = SourceRow {
-                        key: key.clone(),
-                        effective: at,
-                        deleted: true,
-                        values: row.values.clone(),
-                    };
-                    match decide(gone, state, erased_until, n2, &erase) {
-                        Ok(action) => actions.push(action),
-                        Err(old) => stale.push(old),
-                    }
-                    match state {
-                        Some(KeyState::Live { .. }) => Some(KeyState::Deleted { at }),
-                        other => other.cloned(),
-                    }
-                }
-                None => state.cloned(),
-            };
-            match decide(row, state.as_ref(), erased_until, n2, &erase) {
-                Ok(action) => actions.push(action),
-                Err(old) => stale.push(old),
-            }
-        }
-        if !stale.is_empty() {
-            return Err(Error::out_of_order(&spec.name, stale));
-        }
-        Ok(Self {
-            actions,
-            rows_in,
-            duplicates,
-        })
-    }
-
-    /// Keys whose history the plan changes (anything but [`Action::NoOp`]).
-    pub fn changes(&self) -> usize {
-        self.actions
-            .iter()
-            .filter(|a| !matches!(a, Action::NoOp { .. }))
-            .count()
-    }
-}
-
-/// What one (normalised, latest) row does to its key in `state`; `Err` is the out-of-order
-/// triple `(key, row time, the dimension's time for the key)`.
-fn decide(
-    mut row: SourceRow,
-    state: Option<&KeyState>,
-    erased_until: Option<&DateTime<Utc>>,
-    n2: usize,
-    erase: &[usize],
-) -> std::result::Result<Action, (String, DateTime<Utc>, DateTime<Utc>)> {
-    let key = row.key.clone();
-    let t = row.effective;
-    // Values effective at or before an erasure belong to an erased life.
-    let erased = erased_until.is_some_and(|until| t <= *until);
-    if erased {
-        for &i in erase {
-            row.values[i] = None;
-        }
-    }
-    // A deletion without a version to close only erases; once done, it is a no-op.
-    let forget = |key| {
-        if erased {
-            Action::NoOp { key }
-        } else {
-            Action::Forget { key, at: t }
-        }
-    };
-    Ok(match state {
-        None if row.deleted => forget(key),
-        None => Action::NewKey(NewVersion::from_row(row, n2)),
-        Some(KeyState::Deleted { at }) => {
-            if t < *at || (t == *at && !row.deleted) {
-                return Err((key, t, *at));
-            } else if t == *at {
-                Action::NoOp { key }
-            } else if row.deleted {
-                forget(key)
-            } else {
-                Action::Recreate(NewVersion::from_row(row, n2))
-            }
-        }
-        Some(KeyState::Live {
-            sk,
-            valid_from,
-            values,
-        }) => {
-            let type2_changed = values[..n2] != row.values[..n2];
-            let needs_new_instant = row.deleted || type2_changed;
-            if t < *valid_from || (t == *valid_from && needs_new_instant) {
-                return Err((key, t, *valid_from));
-            }
-            if row.deleted {
-                Action::Delete {
-                    key,
-                    close_sk: *sk,
-                    at: t,
-                }
-            } else if type2_changed {
-                Action::NewVersion {
-                    close_sk: *sk,
-                    version: NewVersion::from_row(row, n2),
-                }
-            } else if values[n2..] != row.values[n2..] {
-                Action::Type1 {
-                    key,
-                    type1: row.values.split_off(n2),
-                }
-            } else {
-                Action::NoOp { key }
-            }
-        }
-    })
-}
-
 impl NewVersion {
-    fn from_row(row: SourceRow, n2: usize) -> Self {
+    pub(super) fn from_row(row: SourceRow, n2: usize) -> Self {
         Self {
             row_hash: row_hash(&row.values[..n2]),
             key: row.key,
@@ -333,150 +183,4 @@ pub fn row_hash(type2: &[Value]) -> [u8; 32] {
         }
     }
     h.finalize().into()
-}
-
-/// The latest row of a key in a batch, and the time of the latest deletion before it when
-/// that row is live (the key was deleted and re-created within the batch).
-struct Latest {
-    row: SourceRow,
-    deleted_before: Option<DateTime<Utc>>,
-}
-
-/// Normalises every row and keeps the latest one per key (with the deletion it follows).
-fn latest_per_key(
-    spec: &DimensionSpec,
-    incoming: Vec<SourceRow>,
-) -> Result<BTreeMap<String, Latest>> {
-    let steps = spec.normalisers();
-    let mut latest: BTreeMap<String, SourceRow> = BTreeMap::new();
-    let mut deletions: BTreeMap<String, Vec<DateTime<Utc>>> = BTreeMap::new();
-    for mut row in incoming {
-        if row.values.len() != steps.len() {
-            return Err(Error::Config(format!(
-                "dimension {}: a row has {} values, the spec {} columns",
-                spec.name,
-                row.values.len(),
-                steps.len()
-            )));
-        }
-        for (v, s) in row.values.iter_mut().zip(&steps) {
-            *v = normalise_value(v.take(), s);
-        }
-        if row.deleted {
-            deletions
-                .entry(row.key.clone())
-                .or_default()
-                .push(row.effective);
-        }
-        match latest.get(&row.key) {
-            Some(kept) if kept.effective > row.effective => {}
-            Some(kept) if kept.effective == row.effective => {
-                if kept.deleted != row.deleted || kept.values != row.values {
-                    return Err(Error::AmbiguousDuplicate {
-                        dimension: spec.name.clone(),
-                        key: row.key,
-                        effective: row.effective,
-                    });
-                }
-            }
-            _ => {
-                latest.insert(row.key.clone(), row);
-            }
-        }
-    }
-    Ok(latest
-        .into_iter()
-        .map(|(key, row)| {
-            let deleted_before = if row.deleted {
-                None
-            } else {
-                deletions
-                    .get(&key)
-                    .and_then(|ts| ts.iter().filter(|t| **t < row.effective).max().copied())
-            };
-            (
-                key,
-                Latest {
-                    row,
-                    deleted_before,
-                },
-            )
-        })
-        .collect())
-}
-
-/// Splits a batch into rounds that [`MergePlan::diff`] applies one after the other: round
-/// `k` holds, for every key, its rows at the key's `k`-th distinct effective time. So each
-/// distinct effective time of a key in one batch becomes its own point in history (a type-2
-/// version, a deletion, a new life) in time order, instead of the latest row hiding the
-/// earlier ones; rows at the same time stay together, where identical rows are duplicates
-/// and different ones are [`Error::AmbiguousDuplicate`]. Keys and rows keep their order.
-pub fn rounds(incoming: Vec<SourceRow>) -> Vec<Vec<SourceRow>> {
-    let mut times: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
-    for row in &incoming {
-        times
-            .entry(row.key.clone())
-            .or_default()
-            .push(row.effective);
-    }
-    for t in times.values_mut() {
-        t.sort_unstable();
-        t.dedup();
-    }
-    let mut rounds: Vec<Vec<SourceRow>> = Vec::new();
-    for row in incoming {
-        let k = times
-            .get(&row.key)
-            .and_then(|t| t.binary_search(&row.effective).ok())
-            .unwrap_or(0);
-        if rounds.len() <= k {
-            rounds.resize_with(k + 1, Vec::new);
-        }
-        rounds[k].push(row);
-    }
-    rounds
-}
-
-/// For a rebuild: the type-1 values of each live key as its latest feed row before the
-/// rebuild day gave them (normalised, erased where the register says so).
-pub(crate) fn restore_type1(
-    spec: &DimensionSpec,
-    current: &CurrentState,
-    rows: Vec<SourceRow>,
-) -> Vec<Action> {
-    let steps = spec.normalisers();
-    let erase = spec.erase_positions();
-    let n2 = spec.type2.len();
-    let mut actions = Vec::new();
-    for mut row in rows {
-        let Some(KeyState::Live {
-            valid_from, values, ..
-        }) = current.keys.get(&row.key)
-        else {
-            continue;
-        };
-        // A row before the current version belongs to an earlier life or state.
-        if row.effective < *valid_from || row.values.len() != steps.len() {
-            continue;
-        }
-        for (v, s) in row.values.iter_mut().zip(&steps) {
-            *v = normalise_value(v.take(), s);
-        }
-        if current
-            .erased_until
-            .get(&row.key)
-            .is_some_and(|until| row.effective <= *until)
-        {
-            for &i in &erase {
-                row.values[i] = None;
-            }
-        }
-        if values[n2..] != row.values[n2..] {
-            actions.push(Action::Type1 {
-                type1: row.values.split_off(n2),
-                key: row.key,
-            });
-        }
-    }
-    actions
 }

@@ -1,11 +1,18 @@
 //! [`DimensionSpec`]: what a dimension is, read from YAML and validated before any SQL is
 //! built from it (every identifier is checked and then double-quoted).
+//!
+//! This module holds the specification's types and the normalisation of values; `validate`
+//! reads and checks a specification and quotes its identifiers.
 
-use std::collections::{BTreeMap, BTreeSet};
+#[cfg(test)]
+mod tests;
+mod validate;
+
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::{Error, Result};
+pub(crate) use self::validate::{column_ident, table_ident};
 
 /// One dimension: where its feed is, which columns it tracks and how, and where personal
 /// data must be erased when a key is deleted.
@@ -176,147 +183,6 @@ pub enum Normalise {
     Upper,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SpecFile {
-    dimensions: Vec<DimensionSpec>,
-}
-
-impl DimensionSpec {
-    /// Reads one dimension from a YAML document and validates it.
-    pub fn from_yaml(text: &str) -> Result<Self> {
-        let spec: Self =
-            serde_saphyr::from_str(text).map_err(|e| Error::Config(format!("dimension: {e}")))?;
-        spec.validate()?;
-        Ok(spec)
-    }
-
-    /// Reads a file of the form `dimensions: [ ... ]` and validates every entry.
-    pub fn list_from_yaml(text: &str) -> Result<Vec<Self>> {
-        let file: SpecFile =
-            serde_saphyr::from_str(text).map_err(|e| Error::Config(format!("dimensions: {e}")))?;
-        let mut names = BTreeSet::new();
-        for spec in &file.dimensions {
-            spec.validate()?;
-            if !names.insert(spec.name.as_str()) {
-                return Err(Error::Config(format!(
-                    "dimension {} given twice",
-                    spec.name
-                )));
-            }
-        }
-        Ok(file.dimensions)
-    }
-
-    /// Checks identifiers and that the column roles are consistent.
-    pub fn validate(&self) -> Result<()> {
-        let bad = |what: &str| Err(Error::Config(format!("dimension {}: {what}", self.name)));
-        if self.name.is_empty() {
-            return Err(Error::Config("a dimension has an empty name".into()));
-        }
-        for t in [&self.target, &self.source.table, &self.bookkeeping.batches] {
-            table_ident(t)?;
-        }
-        let mut singles = vec![
-            &self.surrogate_key,
-            &self.natural_key,
-            &self.source.batch_column,
-            &self.effective_time,
-        ];
-        singles.extend(self.delete_flag.iter());
-        singles.extend(self.type2.iter().chain(&self.type1));
-        for c in singles {
-            column_ident(c)?;
-        }
-        if self.type2.is_empty() {
-            return bad("type2 must name at least one column");
-        }
-        let mut seen = BTreeSet::new();
-        for c in self.type2.iter().chain(&self.type1) {
-            if !seen.insert(c.as_str()) || *c == self.natural_key {
-                return bad(&format!(
-                    "column {c} appears twice among key, type2 and type1"
-                ));
-            }
-        }
-        for c in self.erase_on_delete.iter().chain(self.normalise.keys()) {
-            if !seen.contains(c.as_str()) {
-                return bad(&format!("{c} is not a type2 or type1 column"));
-            }
-        }
-        if !self.erase_on_delete.is_empty() {
-            if self.delete_flag.is_none() {
-                return bad("erase_on_delete needs a delete_flag");
-            }
-            let Some(log) = &self.bookkeeping.erasures else {
-                return bad("erase_on_delete needs bookkeeping.erasures");
-            };
-            table_ident(&log.table)?;
-            for c in [&log.key_column, &log.time_column, &log.batch_column] {
-                column_ident(c)?;
-            }
-        }
-        if let Some(rejects) = &self.bookkeeping.rejects {
-            table_ident(&rejects.table)?;
-            column_ident(&rejects.line_column)?;
-            if let Some(k) = &rejects.key_column {
-                column_ident(k)?;
-            }
-        }
-        for p in &self.erase_in {
-            if self.erase_on_delete.is_empty() {
-                return bad("erase_in without erase_on_delete");
-            }
-            table_ident(&p.table)?;
-            let cols = p.null_columns.iter().chain(&p.empty_columns);
-            for c in [&p.key_column, &p.batch_column]
-                .into_iter()
-                .chain(cols)
-                .chain(p.json_column.iter())
-            {
-                column_ident(c)?;
-            }
-        }
-        for p in &self.erase_copies_in {
-            if self.erase_on_delete.is_empty() {
-                return bad("erase_copies_in without erase_on_delete");
-            }
-            table_ident(&p.table)?;
-            if p.json_columns.is_empty() && p.text_columns.is_empty() {
-                return bad(&format!(
-                    "erase_copies_in {}: no json_columns or text_columns",
-                    p.table
-                ));
-            }
-            for c in p.json_columns.iter().chain(&p.text_columns) {
-                column_ident(c)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The attribute columns in the order the merge carries them: type 2, then type 1.
-    pub fn columns(&self) -> impl Iterator<Item = &str> {
-        self.type2.iter().chain(&self.type1).map(String::as_str)
-    }
-
-    /// Positions (in [`columns`](Self::columns) order) of the columns erased on deletion.
-    pub fn erase_positions(&self) -> Vec<usize> {
-        self.columns()
-            .enumerate()
-            .filter(|(_, c)| self.erase_on_delete.iter().any(|e| e == c))
-            .map(|(i, _)| i)
-            .collect()
-    }
-
-    /// The clean-up steps for each column, in [`columns`](Self::columns) order.
-    pub(crate) fn normalisers(&self) -> Vec<&[Normalise]> {
-        self.columns()
-            .map(|c| self.normalise.get(c).map(Vec::as_slice).unwrap_or(&[]))
-            .collect()
-    }
-}
-
 /// Applies clean-up steps to one value.
 pub fn normalise_value(value: Option<String>, steps: &[Normalise]) -> Option<String> {
     let mut v = value?;
@@ -330,95 +196,4 @@ pub fn normalise_value(value: Option<String>, steps: &[Normalise]) -> Option<Str
         }
     }
     Some(v)
-}
-
-/// A lower-case SQL identifier, double-quoted.
-pub(crate) fn column_ident(name: &str) -> Result<String> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if ok {
-        Ok(format!("\"{name}\""))
-    } else {
-        Err(Error::Config(format!(
-            "{name:?} is not a plain lower-case SQL identifier"
-        )))
-    }
-}
-
-/// `schema.table`, each part checked and quoted.
-pub(crate) fn table_ident(name: &str) -> Result<String> {
-    match name.split_once('.') {
-        Some((schema, table)) => Ok(format!(
-            "{}.{}",
-            column_ident(schema)?,
-            column_ident(table)?
-        )),
-        None => Err(Error::Config(format!(
-            "table {name:?} must be written schema.table"
-        ))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SPECS: &str = include_str!("../../../config/dimensions.yaml");
-
-    #[test]
-    fn project_dimensions_file_parses_and_validates() {
-        let specs = DimensionSpec::list_from_yaml(SPECS).unwrap();
-        let names: Vec<_> = specs.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["dim_user", "dim_product"]);
-        assert_eq!(
-            specs[0].type2,
-            ["country", "city", "device", "plan", "acquisition_channel"]
-        );
-        assert_eq!(specs[0].type1, ["email", "full_name", "signup_date"]);
-        assert_eq!(specs[0].erase_positions(), [5, 6]);
-        assert_eq!(
-            specs[1].type2,
-            ["unit_price", "category", "brand", "is_active"]
-        );
-    }
-
-    #[test]
-    fn quoted_identifiers_refuse_anything_but_plain_names() {
-        assert_eq!(table_ident("dw.dim_user").unwrap(), "\"dw\".\"dim_user\"");
-        for bad in ["dim_user", "dw.Dim", "dw.a\"b", "dw.a;drop", "dw."] {
-            assert!(table_ident(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn erase_columns_must_be_attributes() {
-        let mut spec = DimensionSpec::list_from_yaml(SPECS).unwrap().remove(0);
-        spec.erase_on_delete.push("password".into());
-        let err = spec.validate().unwrap_err().to_string();
-        assert_eq!(
-            err,
-            "configuration: dimension dim_user: password is not a type2 or type1 column"
-        );
-    }
-
-    #[test]
-    fn normalise_trims_empties_and_cases_in_order() {
-        use Normalise::*;
-        let v = |s: &str| Some(s.to_owned());
-        assert_eq!(
-            normalise_value(v("  A@B.io "), &[Trim, EmptyNull, Lower]),
-            v("a@b.io")
-        );
-        assert_eq!(normalise_value(v("   "), &[Trim, EmptyNull, Upper]), None);
-        assert_eq!(
-            normalise_value(v(" de"), &[Trim, EmptyNull, Upper]),
-            v("DE")
-        );
-        assert_eq!(normalise_value(v("  "), &[]), v("  "));
-        assert_eq!(normalise_value(None, &[Trim]), None);
-    }
 }

@@ -1,5 +1,9 @@
-//! The SQL of one dimension: the templates in `sql/scd/` filled with the specification's
-//! quoted identifiers and the column types read from the catalog.
+//! The SQL of one dimension: the templates in the crate's `sql/` directory filled with the
+//! specification's quoted identifiers and the column types read from the catalog.
+//!
+//! This module renders the statements on the dimension itself ([`DimensionSql::prepare`]);
+//! `other_tables` renders those on the tables around it (the reject log, the `erase_in`
+//! places, the `erase_copies_in` copies), and `render` fills a template's placeholders.
 
 use std::collections::HashMap;
 
@@ -10,11 +14,18 @@ use crate::{
     spec::{column_ident, table_ident},
 };
 
+/// A template of the crate's `sql/` directory, by name (the path is the crate's own, so that
+/// every module of `sql` can use it).
 macro_rules! template {
     ($name:literal) => {
-        include_str!(concat!("../../../sql/scd/", $name, ".sql"))
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/", $name, ".sql"))
     };
 }
+
+mod other_tables;
+mod render;
+
+use self::render::{list, render, with};
 
 /// Whether a merge's writes call for fresh planner statistics ($1 rows written, $2 table).
 pub(crate) const ANALYZE_NEEDED: &str = template!("analyze_needed");
@@ -77,42 +88,6 @@ fn type_of<'a>(types: &'a HashMap<String, String>, table: &str, col: &str) -> Re
         .get(col)
         .map(String::as_str)
         .ok_or_else(|| Error::Schema(format!("{table} has no column {col}")))
-}
-
-/// Replaces each `{name}` of `template` with its value, in one pass (values are not scanned).
-fn render(template: &str, vars: &[(&str, &str)]) -> Result<String> {
-    let mut out = String::with_capacity(template.len() * 2);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| Error::Config("unclosed placeholder in an SQL template".into()))?;
-        let name = &after[..close];
-        let value = vars
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
-            .ok_or_else(|| Error::Config(format!("SQL template needs {{{name}}}")))?;
-        out.push_str(value);
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-fn with<'a>(base: &[(&'a str, &'a str)], extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    base.iter().chain(extra).copied().collect()
-}
-
-/// A string literal for a validated identifier (plain names only: no quote to escape).
-fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-fn list(cols: &[String], f: impl Fn(&str) -> String, sep: &str) -> String {
-    cols.iter().map(|c| f(c)).collect::<Vec<_>>().join(sep)
 }
 
 impl DimensionSql {
@@ -308,212 +283,5 @@ impl DimensionSql {
             rebuild_batches: r(template!("rebuild_batches"), &base)?,
             lock: template!("lock"),
         })
-    }
-
-    /// The delete and insert statements of the reject log.
-    async fn rejects(
-        client: &impl GenericClient,
-        spec: &DimensionSpec,
-        log: &crate::spec::RejectLog,
-        base: &[(&str, &str)],
-    ) -> Result<(String, String)> {
-        let types = column_types(client, &log.table).await?;
-        for c in [
-            "batch_date",
-            "stage",
-            "source_file",
-            "source_line",
-            "reason",
-            "detail",
-            "row_json",
-        ] {
-            type_of(&types, &log.table, c)?;
-        }
-        let source_types = column_types(client, &spec.source.table).await?;
-        type_of(&source_types, &spec.source.table, &log.line_column)?;
-        let table = table_ident(&log.table)?;
-        let line = column_ident(&log.line_column)?;
-        let (key_col, key_val) = match &log.key_column {
-            Some(k) => {
-                type_of(&types, &log.table, k)?;
-                (
-                    format!(", {}", column_ident(k)?),
-                    format!(", s.{}", column_ident(&spec.natural_key)?),
-                )
-            }
-            None => (String::new(), String::new()),
-        };
-        let row_json = match (&spec.bookkeeping.erasures, spec.erase_on_delete.is_empty()) {
-            (Some(e), false) => {
-                let nulls = spec
-                    .erase_on_delete
-                    .iter()
-                    .map(|c| format!("{}, NULL", literal(c)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!(
-                    "CASE WHEN EXISTS (SELECT 1 FROM {} AS e WHERE e.{} = s.{}) \
-                     THEN to_jsonb(s) || jsonb_build_object({nulls}) ELSE to_jsonb(s) END",
-                    table_ident(&e.table)?,
-                    column_ident(&e.key_column)?,
-                    column_ident(&spec.natural_key)?
-                )
-            }
-            _ => "to_jsonb(s)".to_owned(),
-        };
-        let missing_key = literal(&format!("missing_{}", spec.natural_key));
-        let missing_time = literal(&format!("missing_{}", spec.effective_time));
-        let key_detail = literal(&format!(
-            "{} is empty: the row cannot be merged",
-            spec.natural_key
-        ));
-        let time_detail = literal(&format!(
-            "{} is empty: the row has no point in history",
-            spec.effective_time
-        ));
-        let vars = with(
-            base,
-            &[
-                ("rejects", &table),
-                ("line", &line),
-                ("reject_key_col", &key_col),
-                ("reject_key_val", &key_val),
-                ("row_json", &row_json),
-                ("missing_key", &missing_key),
-                ("missing_time", &missing_time),
-                ("missing_key_detail", &key_detail),
-                ("missing_time_detail", &time_detail),
-            ],
-        );
-        Ok((
-            render(template!("rejects_delete"), &vars)?,
-            render(template!("rejects_insert"), &vars)?,
-        ))
-    }
-
-    /// The erasure of one `erase_in` place, and the statement gathering the values it erases
-    /// (`None` when it only empties raw columns, whose values cannot be told apart).
-    async fn place(
-        client: &impl GenericClient,
-        spec: &DimensionSpec,
-        place: &crate::ErasePlace,
-        base: &[(&str, &str)],
-    ) -> Result<(String, Option<String>)> {
-        let types = column_types(client, &place.table).await?;
-        let mut sets = Vec::new();
-        let mut needed = Vec::new();
-        let mut values = Vec::new();
-        for c in &place.null_columns {
-            type_of(&types, &place.table, c)?;
-            let c = column_ident(c)?;
-            sets.push(format!("{c} = NULL"));
-            needed.push(format!("p.{c} IS NOT NULL"));
-            values.push(format!("(p.{c}::text)"));
-        }
-        for c in &place.empty_columns {
-            type_of(&types, &place.table, c)?;
-            let c = column_ident(c)?;
-            // substring(x FOR 0) is the empty value of x's own type (text or bytea).
-            sets.push(format!("{c} = substring(p.{c} FROM 1 FOR 0)"));
-            needed.push(format!("length(p.{c}) > 0"));
-        }
-        if let Some(j) = &place.json_column {
-            type_of(&types, &place.table, j)?;
-            let j = column_ident(j)?;
-            let mut expr = format!("p.{j}");
-            for field in &spec.erase_on_delete {
-                // create_missing = false: only fields present are nulled.
-                expr = format!("jsonb_set({expr}, '{{{field}}}', 'null', false)");
-                values.push(format!("(p.{j} ->> {})", literal(field)));
-            }
-            needed.push(format!("p.{j} IS DISTINCT FROM {expr}"));
-            sets.push(format!("{j} = {expr}"));
-        }
-        for c in [&place.key_column, &place.batch_column] {
-            type_of(&types, &place.table, c)?;
-        }
-        let pb = column_ident(&place.batch_column)?;
-        let same_batch = match &place.time_column {
-            Some(t) => {
-                type_of(&types, &place.table, t)?;
-                let t = column_ident(t)?;
-                format!("(p.{pb} < $1 OR p.{t} IS NULL OR p.{t} <= a.effective)")
-            }
-            None => "true".to_owned(),
-        };
-        if sets.is_empty() {
-            return Err(Error::Config(format!(
-                "erase_in {}: nothing to erase",
-                place.table
-            )));
-        }
-        let table = table_ident(&place.table)?;
-        let pk = column_ident(&place.key_column)?;
-        let set = sets.join(", ");
-        let need = needed.join(" OR ");
-        let place_values = values.join(", ");
-        let mut vars = base.to_vec();
-        vars.extend([
-            ("table", table.as_str()),
-            ("place_key", pk.as_str()),
-            ("place_batch", pb.as_str()),
-            ("place_set", set.as_str()),
-            ("place_needed", need.as_str()),
-            ("place_same_batch", same_batch.as_str()),
-            ("place_values", place_values.as_str()),
-        ]);
-        let gather = if values.is_empty() {
-            None
-        } else {
-            Some(render(template!("erased_values_place"), &vars)?)
-        };
-        Ok((render(template!("erase_place"), &vars)?, gather))
-    }
-
-    /// One replacement per column of each `erase_copies_in` table, its type checked.
-    async fn copies(client: &impl GenericClient, spec: &DimensionSpec) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        for place in &spec.erase_copies_in {
-            let types = column_types(client, &place.table).await?;
-            let table = table_ident(&place.table)?;
-            let columns = place
-                .json_columns
-                .iter()
-                .map(|c| (c, "jsonb", template!("erase_copies_json")))
-                .chain(
-                    place
-                        .text_columns
-                        .iter()
-                        .map(|c| (c, "text", template!("erase_copies_text"))),
-                );
-            for (c, want, sql) in columns {
-                let ty = type_of(&types, &place.table, c)?;
-                if ty != want {
-                    return Err(Error::Schema(format!(
-                        "erase_copies_in {}: column {c} is {ty}, not {want}",
-                        place.table
-                    )));
-                }
-                let column = column_ident(c)?;
-                out.push(render(
-                    sql,
-                    &[("table", table.as_str()), ("column", column.as_str())],
-                )?);
-            }
-        }
-        Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::render;
-
-    #[test]
-    fn render_fills_placeholders_once_and_refuses_unknown_ones() {
-        let out = render("SELECT {a} FROM {b}", &[("a", "'{b}'"), ("b", "t")]).unwrap();
-        assert_eq!(out, "SELECT '{b}' FROM t");
-        let err = render("SELECT {c}", &[]).unwrap_err().to_string();
-        assert_eq!(err, "configuration: SQL template needs {c}");
     }
 }

@@ -10,3 +10,4 @@ mod db;
 mod db_props;
 mod model;
 mod pg;
+mod project;

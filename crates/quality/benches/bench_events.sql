@@ -2,7 +2,7 @@
 -- with the default generator's mess rates (0.4% duplicated events, 0.2% missing user ids,
 -- 1% event-type variants, 0.1% unknown types, 0.1% timestamps out of range, 0.8% late
 -- events, 1% invalid purchases). Run on a migrated warehouse:
---   psql "$URL" -v ON_ERROR_STOP=1 -f sql/quality/bench_events.sql
+--   psql "$URL" -v ON_ERROR_STOP=1 -f crates/quality/benches/bench_events.sql
 DROP TABLE IF EXISTS staging.events_20260310;
 CREATE TABLE staging.events_20260310 PARTITION OF staging.events FOR VALUES IN ('2026-03-10');
 
