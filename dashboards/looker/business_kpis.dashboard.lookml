@@ -2,7 +2,7 @@
 # over the explores of retention.model.lkml. Dates are UTC; weeks are ISO weeks (Monday).
 - dashboard: business_kpis
   title: "Retention — business KPIs"
-  description: "Sales, engagement, retention cohorts, the session funnel and product popularity (definitions: METRICS.md)."
+  description: "Sales, engagement, retention cohorts, the session funnel and product popularity (definitions: docs/kpis.md)."
   layout: newspaper
   preferred_viewer: dashboards-next
   crossfilter_enabled: false

@@ -97,7 +97,7 @@ def test_weekly_revenue_panel_equals_the_mart(warehouse):
     panel = {t: (rev, aov) for t, rev, aov in result.rows}
     mart = warehouse.query("SELECT week_start, revenue, avg_order_value FROM marts.sales_weekly").rows
     assert panel == {w: (rev, aov) for w, rev, aov in mart}
-    # An independent recomputation of one full week from the facts (METRICS.md).
+    # An independent recomputation of one full week from the facts (docs/kpis.md#sales).
     week = date(2026, 1, 12)
     (revenue,) = warehouse.query(
         "SELECT sum(quantity * unit_price) FROM dw.fact_user_events "

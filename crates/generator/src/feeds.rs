@@ -32,7 +32,7 @@ impl Name {
     }
 }
 
-/// How a user row is made dirty (fixed by the cleaning rules of METRICS.md).
+/// How a user row is made dirty (fixed by the cleaning rules of docs/conformance.md#cleaning).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dirt {
     /// A clean row.

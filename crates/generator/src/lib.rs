@@ -1,5 +1,5 @@
 //! `retention-generator`: a deterministic, seeded simulation of a web shop's year — users,
-//! products and a messy clickstream — written as landing files (DESIGN.md, "Landing files").
+//! products and a messy clickstream — written as landing files (docs/landing-files.md).
 //!
 //! - [`GeneratorConfig`]: the shape of the business and the mess rates
 //!   (`config/generator.yaml`; [`GeneratorConfig::default`] is the shipped file).

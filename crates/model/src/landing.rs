@@ -1,4 +1,4 @@
-//! The landing-file contract (DESIGN.md): for a logical day `D` the generator writes
+//! The landing-file contract (docs/landing-files.md): for a logical day `D` the generator writes
 //! `DATA_DIR/dt=D/` with `events.csv`, `users.csv`, `products.csv` and, last and atomically,
 //! `_manifest.json`; the loader reads them back.
 

@@ -1,5 +1,5 @@
 # marts.sales_weekly: one row per ISO week (Monday, UTC) with at least one purchase.
-# METRICS.md: revenue = sum of quantity x unit_price over purchase events, orders = distinct
+# docs/kpis.md#sales: revenue = sum of quantity x unit_price over purchase events, orders = distinct
 # order_id, units = sum of quantity, AOV = revenue / orders.
 view: sales_weekly {
   sql_table_name: marts.sales_weekly ;;

@@ -1,6 +1,7 @@
 //! An independent recomputation of conformance and every mart, straight from the landing
-//! files by METRICS.md, in plain Rust: no SQL, no code shared with the transform step except
-//! the domain values (`EventType::normalize`, `Money`'s strict parse).
+//! files by docs/conformance.md and docs/kpis.md, in plain Rust: no SQL, no code shared with
+//! the transform step except the domain values (`EventType::normalize`, `Money`'s strict
+//! parse).
 // Test code: a landing file that does not parse is a failed test.
 #![allow(clippy::unwrap_used, clippy::type_complexity)]
 
@@ -137,7 +138,7 @@ pub fn feeds(data: &Path, day: NaiveDate) -> (Vec<(i64, Option<NaiveDate>)>, Vec
     (users, products)
 }
 
-/// The warehouse as METRICS.md defines it, built day by day.
+/// The warehouse as docs/conformance.md and docs/kpis.md define it, built day by day.
 #[derive(Debug, Default)]
 pub struct Model {
     pub users: HashSet<i64>,

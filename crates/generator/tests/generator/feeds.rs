@@ -12,7 +12,7 @@ use crate::{
     manifest::messy,
 };
 
-/// A user or product row with the cleaning rules of METRICS.md applied.
+/// A user or product row with the cleaning rules of docs/conformance.md#cleaning applied.
 fn clean(mut row: HashMap<String, String>) -> BTreeMap<String, String> {
     for v in row.values_mut() {
         *v = v.trim().to_owned();

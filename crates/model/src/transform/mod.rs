@@ -7,7 +7,7 @@
 //! hold, and is current as soon as the transaction commits.
 //!
 //! ```text
-//! staging.events (batch D) ──► rules 1..5 (METRICS.md) ──┬─► quarantine.rejected_rows (stage 'transform')
+//! staging.events (batch D) ──► docs/conformance.md ──────┬─► quarantine.rejected_rows (stage 'transform')
 //!                                                        └─► dw.fact_user_events (point-in-time user_sk/product_sk)
 //!                                                              ├─► dw.fact_user_weekly_summary ─┐
 //!                                                              └──────────────────────────────┴─► mart_state.* ──► marts.* (views)
