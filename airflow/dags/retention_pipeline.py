@@ -11,6 +11,15 @@ is resolved when a task executes and handed only to the step's environment: it n
 in rendered templates, logs or XCom. Runtime failures are retried with backoff; a failed
 quality gate (exit 3) or a usage error (exit 2) fails the run at once, and every final task
 failure raises an alert naming the failing expectations (``RETENTION_ALERT_WEBHOOK``).
+
+Days overlap (``RETENTION_MAX_ACTIVE_RUNS`` runs at once, default 3) where that cannot change
+a number: a day's ``generate`` only writes its own landing files and runs ahead freely;
+``load`` of day D waits for ``scd`` of D-1 (so an erasure recorded on D-1 applies to D's rows
+as they are staged, exactly as in a sequential run), which the extra edge ``load >> scd`` and
+``wait_for_downstream`` express; ``scd`` of D waits for ``transform`` of D-1
+(``depends_on_past`` + ``wait_for_downstream``) and ``transform`` for its own previous run,
+so the dimensions and facts are built in date order. What overlaps in practice is a day's
+``generate``, ``load`` and ``validate`` with the previous day's ``transform``.
 """
 
 from __future__ import annotations
@@ -48,8 +57,10 @@ with DAG(
     start_date=_midnight(SETTINGS.start),
     end_date=_midnight(SETTINGS.end),
     catchup=True,
-    max_active_runs=1,
-    max_active_tasks=1,
+    max_active_runs=SETTINGS.max_active_runs,
+    # Per run the steps are a chain; across runs at most generate/load/validate of later
+    # days run beside the earliest day's scd/transform.
+    max_active_tasks=SETTINGS.max_active_runs,
     default_args={
         "retries": SETTINGS.retries,
         "retry_delay": timedelta(seconds=30),
@@ -61,4 +72,11 @@ with DAG(
     },
     tags=["retention", SETTINGS.runner],
 ) as dag:
-    chain(*(OPERATOR(task_id=step, step=step, settings=SETTINGS) for step in deployment.STEPS))
+    tasks = {
+        step: OPERATOR(task_id=step, step=step, settings=SETTINGS, **deployment.ORDERING.get(step, {}))
+        for step in deployment.STEPS
+    }
+    chain(*(tasks[step] for step in deployment.STEPS))
+    # load(D)'s direct downstream includes scd(D), so its wait_for_downstream waits for
+    # scd(D-1); the order within a day is unchanged.
+    tasks["load"] >> tasks["scd"]

@@ -21,7 +21,13 @@ STEPS = ["init", "generate", "load", "validate", "scd", "transform"]
 
 
 def load_dag(monkeypatch, **env: str):
-    for key in ("RETENTION_RUNNER", "RETENTION_CONFIG", "RETENTION_DATA_VOLUME", "RETENTION_DOCKER_NETWORK"):
+    for key in (
+        "RETENTION_RUNNER",
+        "RETENTION_CONFIG",
+        "RETENTION_DATA_VOLUME",
+        "RETENTION_DOCKER_NETWORK",
+        "RETENTION_MAX_ACTIVE_RUNS",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -56,15 +62,41 @@ def test_tasks_are_the_six_steps_in_a_chain(monkeypatch):
     dag = load_dag(monkeypatch)
     assert [t.task_id for t in dag.topological_sort()] == STEPS
     for before, after in zip(STEPS, STEPS[1:]):
-        assert dag.get_task(after).upstream_task_ids == {before}
+        # scd also has load as a direct upstream: the edge that lets load(D) wait for scd(D-1).
+        extra = {"load"} if after == "scd" else set()
+        assert dag.get_task(after).upstream_task_ids == {before} | extra
     assert dag.get_task("init").upstream_task_ids == set()
     assert dag.get_task("transform").downstream_task_ids == set()
 
 
-def test_the_schedule_is_daily_over_the_simulated_year_one_run_at_a_time(monkeypatch):
+def test_days_overlap_only_where_the_order_cannot_change_a_number(monkeypatch):
+    dag = load_dag(monkeypatch)
+    # Several days at once (RETENTION_MAX_ACTIVE_RUNS, default 3) ...
+    assert dag.max_active_runs == 3
+    waits = {
+        t.task_id: (t.depends_on_past, t.wait_for_downstream) for t in dag.tasks
+    }
+    # ... but scd and transform in date order (scd(D) waits for transform(D-1)), load(D)
+    # after scd(D-1) (its direct downstream includes scd), init and generate free.
+    assert waits == {
+        "init": (False, False),
+        "generate": (False, False),
+        "load": (True, True),
+        "validate": (False, False),
+        "scd": (True, True),
+        "transform": (True, False),
+    }
+    assert "scd" in dag.get_task("load").downstream_task_ids
+    assert dag.get_task("scd").downstream_task_ids == {"transform"}
+
+
+def test_max_active_runs_is_a_setting(monkeypatch):
+    assert load_dag(monkeypatch, RETENTION_MAX_ACTIVE_RUNS="1").max_active_runs == 1
+
+
+def test_the_schedule_is_daily_over_the_simulated_year(monkeypatch):
     dag = load_dag(monkeypatch)
     assert dag.catchup is True
-    assert dag.max_active_runs == 1
     assert dag.start_date == datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert dag.end_date == datetime(2026, 12, 31, tzinfo=timezone.utc)
     assert isinstance(dag.timetable, CronTriggerTimetable)

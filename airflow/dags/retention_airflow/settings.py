@@ -18,6 +18,15 @@ STEPS: tuple[str, ...] = ("init", "generate", "load", "validate", "scd", "transf
 #: Steps that take ``--date``; ``init`` migrates the warehouse and needs no day.
 DATED_STEPS = frozenset(STEPS) - {"init"}
 
+#: What each step waits for in the previous day's run (see the DAG's docstring): scd and
+#: transform run in date order; load waits for its own previous run's direct downstream
+#: tasks, which include scd; init and generate wait for nothing.
+ORDERING: dict[str, dict[str, bool]] = {
+    "load": {"depends_on_past": True, "wait_for_downstream": True},
+    "scd": {"depends_on_past": True, "wait_for_downstream": True},
+    "transform": {"depends_on_past": True},
+}
+
 #: The Airflow Connection that holds the warehouse URL (and its password).
 CONN_ID = "retention_postgres"
 
@@ -49,6 +58,7 @@ class Settings:
     docker_url: str | None
     local_config: str | None
     retries: int
+    max_active_runs: int
 
 
 class SettingsError(ValueError):
@@ -79,6 +89,12 @@ def load() -> Settings:
         retries = int(os.environ.get("RETENTION_RETRIES", "2"))
     except ValueError as e:
         raise SettingsError("RETENTION_RETRIES must be an integer") from e
+    try:
+        max_active_runs = int(os.environ.get("RETENTION_MAX_ACTIVE_RUNS", "3"))
+    except ValueError as e:
+        raise SettingsError("RETENTION_MAX_ACTIVE_RUNS must be an integer") from e
+    if max_active_runs < 1:
+        raise SettingsError("RETENTION_MAX_ACTIVE_RUNS must be at least 1")
     return Settings(
         runner=runner,
         start=start,
@@ -88,4 +104,5 @@ def load() -> Settings:
         docker_url=os.environ.get("RETENTION_DOCKER_URL") or None,
         local_config=config,
         retries=retries,
+        max_active_runs=max_active_runs,
     )
