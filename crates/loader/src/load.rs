@@ -31,16 +31,16 @@ use crate::{
     warehouse::{self, Check},
 };
 
-const CREATE_PARTITION: &str = include_str!("../../../sql/loader/create_partition.sql");
-const COPY_STAGING: &str = include_str!("../../../sql/loader/copy_staging.sql");
-const DAY_PARTITIONS: &str = include_str!("../../../sql/loader/day_partitions.sql");
-const DROP_PARTITION: &str = include_str!("../../../sql/loader/drop_partition.sql");
-const ATTACH_PARTITION: &str = include_str!("../../../sql/loader/attach_partition.sql");
-const ERASE_USERS: &str = include_str!("../../../sql/loader/erase_users.sql");
-const DELETE_REJECTS: &str = include_str!("../../../sql/loader/delete_rejects.sql");
-const COPY_REJECTS: &str = include_str!("../../../sql/loader/copy_rejects.sql");
-const ERASE_REJECTS: &str = include_str!("../../../sql/loader/erase_rejects.sql");
-const INSERT_AUDIT: &str = include_str!("../../../sql/loader/insert_audit.sql");
+const CREATE_PARTITION: &str = include_str!("../sql/create_partition.sql");
+const COPY_STAGING: &str = include_str!("../sql/copy_staging.sql");
+const DAY_PARTITIONS: &str = include_str!("../sql/day_partitions.sql");
+const DROP_PARTITION: &str = include_str!("../sql/drop_partition.sql");
+const ATTACH_PARTITION: &str = include_str!("../sql/attach_partition.sql");
+const ERASE_USERS: &str = include_str!("../sql/erase_users.sql");
+const DELETE_REJECTS: &str = include_str!("../sql/delete_rejects.sql");
+const COPY_REJECTS: &str = include_str!("../sql/copy_rejects.sql");
+const ERASE_REJECTS: &str = include_str!("../sql/erase_rejects.sql");
+const INSERT_AUDIT: &str = include_str!("../sql/insert_audit.sql");
 
 /// PGCOPY bytes handed to the COPY sink at a time: large enough to amortise the channel,
 /// small enough that parsing and the server overlap from the first rows.

@@ -12,7 +12,7 @@
 //!
 //! None of them can create roles or create, alter or drop a table outside its own (the
 //! loader's staging tables); migrations stay with the owner that runs `init`. The SQL is in
-//! `sql/access/`: [`grant_pipeline_roles`] runs all of it.
+//! `crates/model/sql/access/`: [`grant_pipeline_roles`] runs all of it.
 
 use tokio_postgres::{Client, GenericClient, error::SqlState};
 
@@ -27,12 +27,12 @@ pub const DEFAULT_VALIDATOR_ROLE: &str = "retention_validator";
 /// The transforming role's name when the configuration names none.
 pub const DEFAULT_TRANSFORMER_ROLE: &str = "retention_transformer";
 
-const BI_ROLE_SQL: &str = include_str!("../../../sql/access/bi_role.sql");
-const WRITER_ROLE_SQL: &str = include_str!("../../../sql/access/writer_role.sql");
-const STAGING_READER_ROLE_SQL: &str = include_str!("../../../sql/access/staging_reader_role.sql");
-const LOADER_ROLE_SQL: &str = include_str!("../../../sql/access/loader_role.sql");
-const VALIDATOR_ROLE_SQL: &str = include_str!("../../../sql/access/validator_role.sql");
-const TRANSFORMER_ROLE_SQL: &str = include_str!("../../../sql/access/transformer_role.sql");
+const BI_ROLE_SQL: &str = include_str!("../sql/access/bi_role.sql");
+const WRITER_ROLE_SQL: &str = include_str!("../sql/access/writer_role.sql");
+const STAGING_READER_ROLE_SQL: &str = include_str!("../sql/access/staging_reader_role.sql");
+const LOADER_ROLE_SQL: &str = include_str!("../sql/access/loader_role.sql");
+const VALIDATOR_ROLE_SQL: &str = include_str!("../sql/access/validator_role.sql");
+const TRANSFORMER_ROLE_SQL: &str = include_str!("../sql/access/transformer_role.sql");
 
 /// The statement of `loader_role.sql` that lists the staging tables to hand to the loader.
 const STAGING_NOT_OWNED: &str = "staging_not_owned";
@@ -394,7 +394,7 @@ mod tests {
 
         let loader = "retention_loader";
         let allowed = [
-            // A reload of 2026-01-05 the way sql/loader/ does it.
+            // A reload of 2026-01-05 the way crates/loader/sql/ does it.
             "CREATE TABLE staging.events_new (LIKE staging.events INCLUDING DEFAULTS); \
              ALTER TABLE staging.events_new ADD CONSTRAINT one_batch CHECK (batch_date IS NOT NULL AND batch_date = DATE '2026-01-05'); \
              DROP TABLE staging.events_20260105; \

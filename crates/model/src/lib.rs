@@ -6,7 +6,7 @@
 //!   normalisation, `numeric(12,2)` money as integer cents with a binary `NUMERIC` codec).
 //! - [`DbConfig`]: where the database is (`--database-url`, `DATABASE_URL`, libpq `PG*`),
 //!   with TLS when the URL asks for it and one clear line when a connection fails.
-//! - [`migrate`]: applies `sql/migrations/` in order under an advisory lock, recording each in
+//! - [`migrate`]: applies `crates/model/migrations/` in order under an advisory lock, recording each in
 //!   `ops.schema_migrations` and refusing a migration whose file changed.
 //! - [`access`]: the roles `init` grants: one per writing step (loader, validator,
 //!   transformer) with only what its step needs, and the read-only BI role.
