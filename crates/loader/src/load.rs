@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 use deadpool_postgres::Pool;
 use futures_util::SinkExt;
 use postgres_types::Type;
-use retention_model::DbConfig;
+use retention_model::{DbConfig, Stage};
 use tokio_postgres::{Transaction, binary_copy::BinaryCopyInWriter};
 
 use crate::{
@@ -36,10 +36,10 @@ const COPY_STAGING: &str = include_str!("../sql/copy_staging.sql");
 const DAY_PARTITIONS: &str = include_str!("../sql/day_partitions.sql");
 const DROP_PARTITION: &str = include_str!("../sql/drop_partition.sql");
 const ATTACH_PARTITION: &str = include_str!("../sql/attach_partition.sql");
-const ERASE_USERS: &str = include_str!("../sql/erase_users.sql");
+pub(crate) const ERASE_USERS: &str = include_str!("../sql/erase_users.sql");
 const DELETE_REJECTS: &str = include_str!("../sql/delete_rejects.sql");
 const COPY_REJECTS: &str = include_str!("../sql/copy_rejects.sql");
-const ERASE_REJECTS: &str = include_str!("../sql/erase_rejects.sql");
+pub(crate) const ERASE_REJECTS: &str = include_str!("../sql/erase_rejects.sql");
 const INSERT_AUDIT: &str = include_str!("../sql/insert_audit.sql");
 
 /// PGCOPY bytes handed to the COPY sink at a time: large enough to amortise the channel,
@@ -162,7 +162,7 @@ impl Loader {
             }
             let mut by_reason = BTreeMap::new();
             for r in &s.rejects {
-                *by_reason.entry(r.reason.to_owned()).or_insert(0) += 1;
+                *by_reason.entry(r.reason.as_str().to_owned()).or_insert(0) += 1;
             }
             files.push(FileReport {
                 file: s.spec.file.into(),
@@ -379,10 +379,10 @@ async fn copy_rejects(tx: &Transaction<'_>, date: NaiveDate, staged: &[Staged]) 
                 .as_mut()
                 .write(&[
                     &date,
-                    &"load",
+                    &Stage::Load.as_str(),
                     &s.spec.file,
                     &line,
-                    &r.reason,
+                    &r.reason.as_str(),
                     &r.detail,
                     &r.raw,
                     &r.user_id,

@@ -7,7 +7,7 @@
 use bytes::{BufMut, BytesMut};
 use chrono::{DateTime, NaiveDate, Timelike};
 use postgres_types::{ToSql, Type};
-use retention_model::Money;
+use retention_model::{Money, RejectReason};
 
 use crate::{
     clip::clip,
@@ -27,15 +27,14 @@ pub(crate) const PGCOPY_TRAILER: &[u8] = &[0xff, 0xff];
 /// and in quarantine) and a human detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Refusal {
-    /// Reason code: `bad_field_count`, `bad_timestamp`, `bad_number`, `bad_boolean`,
-    /// `invalid_utf8`, `nul_byte`, `field_too_large`, `record_too_large`, `bad_quoting`,
-    /// `unterminated_quote`.
-    pub reason: &'static str,
+    /// Reason code: one of [`RejectReason`]'s [`Stage::Load`](retention_model::Stage::Load)
+    /// codes.
+    pub reason: RejectReason,
     /// What exactly was wrong, naming the column.
     pub detail: String,
 }
 
-fn refuse(reason: &'static str, detail: String) -> Refusal {
+fn refuse(reason: RejectReason, detail: String) -> Refusal {
     Refusal { reason, detail }
 }
 
@@ -62,7 +61,7 @@ pub(crate) fn encode_row(
 ) -> Result<(), Refusal> {
     if let Some(big) = &rec.too_large {
         return Err(refuse(
-            "record_too_large",
+            RejectReason::RecordTooLarge,
             format!(
                 "the record is {} bytes (sha256 {}), more than the limit of {limit}; raw keeps its first {limit} bytes",
                 big.len,
@@ -74,13 +73,13 @@ pub(crate) fn encode_row(
     match rec.flaw {
         Some(Flaw::UnterminatedQuote) => {
             return Err(refuse(
-                "unterminated_quote",
+                RejectReason::UnterminatedQuote,
                 "a quoted field is not closed before the end of the file".into(),
             ));
         }
         Some(Flaw::TextAfterQuote) => {
             return Err(refuse(
-                "bad_quoting",
+                RejectReason::BadQuoting,
                 "text follows the closing quote of a field".into(),
             ));
         }
@@ -88,7 +87,7 @@ pub(crate) fn encode_row(
     }
     if rec.len() != spec.kinds.len() {
         return Err(refuse(
-            "bad_field_count",
+            RejectReason::BadFieldCount,
             format!("expected {} fields, found {}", spec.kinds.len(), rec.len()),
         ));
     }
@@ -128,7 +127,7 @@ fn encode_field(
 ) -> Result<(), Refusal> {
     if field.len() > max_field_bytes {
         return Err(refuse(
-            "field_too_large",
+            RejectReason::FieldTooLarge,
             format!(
                 "{column}: {} bytes, more than the limit of {max_field_bytes}",
                 field.len()
@@ -141,12 +140,15 @@ fn encode_field(
     };
     let text = text.map_err(|e| {
         refuse(
-            "invalid_utf8",
+            RejectReason::InvalidUtf8,
             format!("{column}: invalid UTF-8 at byte {}", e.valid_up_to()),
         )
     })?;
     if may_have_nul && field.contains(&0) {
-        return Err(refuse("nul_byte", format!("{column}: contains a NUL byte")));
+        return Err(refuse(
+            RejectReason::NulByte,
+            format!("{column}: contains a NUL byte"),
+        ));
     }
     if kind == Kind::Text {
         if text.is_empty() {
@@ -167,7 +169,7 @@ fn encode_field(
         Kind::Int8 => {
             let n: i64 = value.parse().map_err(|_| {
                 refuse(
-                    "bad_number",
+                    RejectReason::BadNumber,
                     format!("{column}: {} is not a 64-bit integer", clip(value).quoted()),
                 )
             })?;
@@ -177,18 +179,18 @@ fn encode_field(
         Kind::Money => {
             let m: Money = value
                 .parse()
-                .map_err(|e| refuse("bad_number", money_detail(column, value, &e)))?;
+                .map_err(|e| refuse(RejectReason::BadNumber, money_detail(column, value, &e)))?;
             let at = out.len();
             out.put_i32(0);
             m.to_sql(&Type::NUMERIC, out)
-                .map_err(|e| refuse("bad_number", format!("{column}: {e}")))?;
+                .map_err(|e| refuse(RejectReason::BadNumber, format!("{column}: {e}")))?;
             let len = (out.len() - at - 4) as i32;
             out[at..at + 4].copy_from_slice(&len.to_be_bytes());
         }
         Kind::Timestamp => {
             let ts = DateTime::parse_from_rfc3339(value).map_err(|e| {
                 refuse(
-                    "bad_timestamp",
+                    RejectReason::BadTimestamp,
                     format!(
                         "{column}: {} is not an RFC 3339 timestamp ({e})",
                         clip(value).quoted()
@@ -201,7 +203,7 @@ fn encode_field(
             // are already refused by the parser.
             if ts.nanosecond() >= 1_000_000_000 {
                 return Err(refuse(
-                    "bad_timestamp",
+                    RejectReason::BadTimestamp,
                     format!(
                         "{column}: {} has a leap second (:60), which would roll over into the next minute",
                         clip(value).quoted()
@@ -217,7 +219,7 @@ fn encode_field(
         Kind::Date => {
             let d = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|e| {
                 refuse(
-                    "bad_timestamp",
+                    RejectReason::BadTimestamp,
                     format!(
                         "{column}: {} is not a YYYY-MM-DD date ({e})",
                         clip(value).quoted()
@@ -230,7 +232,7 @@ fn encode_field(
         Kind::Bool => {
             let b = parse_bool(value).ok_or_else(|| {
                 refuse(
-                    "bad_boolean",
+                    RejectReason::BadBoolean,
                     format!("{column}: {} is not a boolean", clip(value).quoted()),
                 )
             })?;
@@ -289,7 +291,7 @@ mod tests {
     }
 
     fn reason(spec: &TableSpec, line: &str) -> &'static str {
-        encode(spec, line).err().map_or("ok", |r| r.reason)
+        encode(spec, line).err().map_or("ok", |r| r.reason.as_str())
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //!
 //! - [`landing`]: the landing-file contract between generator and loader ([`Manifest`],
 //!   headers, file names).
+//! - [`RejectReason`]: the one list of reason codes a refused row is quarantined under, checked
+//!   against the transform's SQL.
 //! - [`EventType`] and [`Money`]: the domain values with their exact rules (event type
 //!   normalisation, `numeric(12,2)` money as integer cents with a binary `NUMERIC` codec).
 //! - [`DbConfig`]: where the database is (`--database-url`, `DATABASE_URL`, libpq `PG*`),
@@ -33,6 +35,7 @@ pub mod landing;
 mod migrate;
 mod money;
 pub mod ops;
+mod reason;
 pub mod transform;
 
 pub use db::{DbConfig, SslMode};
@@ -44,6 +47,7 @@ pub use migrate::{
     prepare_calendar,
 };
 pub use money::{Money, MoneyError};
+pub use reason::{RejectReason, Stage, codes_in_sql};
 
 /// Version of the landing-file and warehouse contract; bumped when either changes shape.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -54,9 +54,9 @@ pub const MARTS: [&str; 6] = [
     "marts.product_popularity_weekly",
 ];
 
-const DAY_SQL: &str = include_str!("../../sql/transform/day.sql");
-const MARTS_SQL: &str = include_str!("../../sql/transform/marts.sql");
-const KPIS_SQL: &str = include_str!("../../sql/transform/kpis.sql");
+pub(crate) const DAY_SQL: &str = include_str!("../../sql/transform/day.sql");
+pub(crate) const MARTS_SQL: &str = include_str!("../../sql/transform/marts.sql");
+pub(crate) const KPIS_SQL: &str = include_str!("../../sql/transform/kpis.sql");
 
 /// Small readable cuts of the marts, as (title, query) pairs whose columns are all text: what
 /// `retention demo` prints.
