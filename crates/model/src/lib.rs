@@ -27,7 +27,6 @@
 #![deny(missing_docs)]
 
 pub mod access;
-pub mod cluster;
 mod db;
 mod error;
 mod event;
@@ -36,9 +35,10 @@ mod migrate;
 mod money;
 pub mod ops;
 mod reason;
+mod tls;
 pub mod transform;
 
-pub use db::{DbConfig, SslMode};
+pub use db::DbConfig;
 pub use error::{Error, Result};
 pub use event::EventType;
 pub use landing::Manifest;
@@ -48,6 +48,7 @@ pub use migrate::{
 };
 pub use money::{Money, MoneyError};
 pub use reason::{RejectReason, Stage, codes_in_sql};
+pub use tls::SslMode;
 
 /// Version of the landing-file and warehouse contract; bumped when either changes shape.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -7,7 +7,8 @@
 use std::{path::PathBuf, time::Instant};
 
 use chrono::Days;
-use retention_model::{cluster::LocalCluster, transform::kpi_queries};
+use retention_localpg::LocalCluster;
+use retention_model::transform::kpi_queries;
 
 use super::{
     Ctx, report,
