@@ -1,10 +1,10 @@
-//! Embeds every `sql/migrations/NNNN_name.sql` file, in version order, into the crate.
+//! Embeds every `migrations/NNNN_name.sql` file of this crate, in version order, into the crate.
 
 use std::{env, fs, path::PathBuf};
 
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
-    let dir = manifest.join("../../sql/migrations");
+    let dir = manifest.join("migrations");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<(u32, String, PathBuf)> = Vec::new();
     let entries = match fs::read_dir(&dir) {
@@ -35,7 +35,7 @@ fn main() {
         }
     }
     let mut out = String::from(
-        "/// Every migration in `sql/migrations/`, in version order.\npub static MIGRATIONS: &[Migration] = &[\n",
+        "/// Every migration in `crates/model/migrations/`, in version order.\npub static MIGRATIONS: &[Migration] = &[\n",
     );
     for (version, name, path) in files {
         let file = path

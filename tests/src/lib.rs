@@ -28,7 +28,8 @@ use std::{
     time::Duration,
 };
 
-use retention_model::{CalendarRange, DbConfig, MIGRATIONS, cluster::LocalCluster};
+use retention_localpg::LocalCluster;
+use retention_model::{CalendarRange, DbConfig, MIGRATIONS};
 use testcontainers_modules::{
     postgres::Postgres,
     testcontainers::{Container, ImageExt, runners::SyncRunner},

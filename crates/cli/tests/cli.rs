@@ -168,7 +168,7 @@ fn an_unreachable_host_gives_one_clear_line_and_exit_code_1() {
 fn a_wrong_password_gives_the_servers_reason_and_exit_code_1() {
     let base = std::env::temp_dir().join("retention-cli-test-clusters");
     let cluster =
-        retention_model::cluster::LocalCluster::start_with(&base, Some("right-password")).unwrap();
+        retention_localpg::LocalCluster::start_with(&base, Some("right-password")).unwrap();
     let url = format!(
         "postgres://postgres:wrong-password@127.0.0.1:{}/postgres",
         cluster.port()

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use retention_model::EventType;
+use retention_model::{EventType, RejectReason};
 
 /// Every kind of anomaly, named by the reason code it must end up under (or, for the kinds
 /// that are cleaned rather than rejected, the name of the cleaning).
@@ -49,20 +49,35 @@ impl MessKind {
         Self::DirtyUserRow,
     ];
 
-    /// The reason code (manifest key).
+    /// The reason code a row of this kind is quarantined under, or `None` for the kinds
+    /// that are cleaned or kept rather than refused. The codes themselves are
+    /// [`RejectReason`]'s, so the generator cannot drift from the loader and the transform.
+    pub const fn reason(self) -> Option<RejectReason> {
+        match self {
+            Self::DuplicateEvent => Some(RejectReason::DuplicateEvent),
+            Self::MissingUserId => Some(RejectReason::MissingUserId),
+            Self::UnknownEventType => Some(RejectReason::UnknownEventType),
+            Self::TimestampOutOfRange => Some(RejectReason::TimestampOutOfRange),
+            Self::BadTimestamp => Some(RejectReason::BadTimestamp),
+            Self::BadNumber => Some(RejectReason::BadNumber),
+            Self::BadFieldCount => Some(RejectReason::BadFieldCount),
+            Self::InvalidPurchase => Some(RejectReason::InvalidPurchase),
+            Self::EventTypeVariant | Self::LateEvent | Self::DirtyUserRow => None,
+        }
+    }
+
+    /// The manifest key: the reason code for refused kinds, the cleaning's name otherwise.
     pub const fn code(self) -> &'static str {
         match self {
-            Self::DuplicateEvent => "duplicate_event",
-            Self::MissingUserId => "missing_user_id",
             Self::EventTypeVariant => "event_type_variant",
-            Self::UnknownEventType => "unknown_event_type",
-            Self::TimestampOutOfRange => "timestamp_out_of_range",
             Self::LateEvent => "late_event",
-            Self::BadTimestamp => "bad_timestamp",
-            Self::BadNumber => "bad_number",
-            Self::BadFieldCount => "bad_field_count",
-            Self::InvalidPurchase => "invalid_purchase",
             Self::DirtyUserRow => "dirty_user_row",
+            // Every other kind is refused; a kind without a reason is caught by the test
+            // `every_kind_has_a_distinct_code`.
+            refused => match refused.reason() {
+                Some(reason) => reason.as_str(),
+                None => "",
+            },
         }
     }
 }
@@ -145,6 +160,18 @@ mod tests {
                 assert_ne!(v, t.as_str());
                 assert_eq!(EventType::normalize(&v), Some(t), "{v}");
                 assert!(!v.contains(',') && v.trim() == v, "{v}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_kind_has_a_distinct_code() {
+        let codes: std::collections::BTreeSet<_> = MessKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(codes.len(), MessKind::ALL.len());
+        assert!(!codes.contains(""));
+        for k in MessKind::ALL {
+            if let Some(r) = k.reason() {
+                assert_eq!(k.code(), r.as_str());
             }
         }
     }

@@ -12,10 +12,12 @@
 //!   dropped, the new ones attached and the transaction committed. A failed or killed load
 //!   changes nothing.
 //! - [`LoadOptions`], [`LoadReport`] / [`FileReport`]: behaviour and per-file figures.
+//! - [`erasure`]: the places a load erases an erased user's data in, checked against the
+//!   dimensions configuration's `erase_in`.
 //! - [`parse_file`]: the same parsing and typing without a database ([`ParsedFile`],
 //!   [`RejectedRecord`]), to check a file before loading it.
 //!
-//! Reason codes: `bad_field_count`, `bad_timestamp` (timestamps and dates), `bad_number`
+//! Reason codes ([`retention_model::RejectReason`]'s load stage): `bad_field_count`, `bad_timestamp` (timestamps and dates), `bad_number`
 //! (integers, and money with more than two decimals or beyond `numeric(12,2)`),
 //! `bad_boolean`, `invalid_utf8`, `nul_byte`, `field_too_large`, `record_too_large` (a
 //! record over [`LoadOptions::max_record_bytes`]: its `raw` keeps only that many first bytes,
@@ -40,6 +42,7 @@
 
 mod clip;
 mod csv;
+pub mod erasure;
 mod error;
 mod landing;
 mod load;

@@ -6,6 +6,8 @@ use std::io::Read;
 use bytes::{Bytes, BytesMut};
 use chrono::NaiveDate;
 
+use retention_model::RejectReason;
+
 use crate::{
     Error, LoadOptions,
     clip::{Clipped, clip},
@@ -19,8 +21,8 @@ use crate::{
 pub struct RejectedRecord {
     /// The line the record starts on (the header is line 1).
     pub line: u64,
-    /// Reason code.
-    pub reason: &'static str,
+    /// Reason code (a [`Stage::Load`](retention_model::Stage::Load) one).
+    pub reason: RejectReason,
     /// What was wrong.
     pub detail: String,
     /// The record's exact bytes (only its first bytes, up to the record limit, for a
@@ -227,7 +229,11 @@ mod tests {
         );
         let (p, _) = run(input.as_bytes()).unwrap();
         assert_eq!((p.read, p.encoded), (3, 1));
-        let got: Vec<(u64, &str)> = p.rejects.iter().map(|r| (r.line, r.reason)).collect();
+        let got: Vec<(u64, &str)> = p
+            .rejects
+            .iter()
+            .map(|r| (r.line, r.reason.as_str()))
+            .collect();
         assert_eq!(got, vec![(3, "bad_number"), (5, "bad_field_count")]);
         assert_eq!(p.rejects[1].raw, b"3,a".to_vec());
     }

@@ -6,8 +6,8 @@ use tokio_postgres::Transaction;
 
 use crate::{Error, Result, clip::clip, error::db};
 
-const GET: &str = include_str!("../../../sql/loader/warehouse_get.sql");
-const RECORD: &str = include_str!("../../../sql/loader/warehouse_record.sql");
+const GET: &str = include_str!("../sql/warehouse_get.sql");
+const RECORD: &str = include_str!("../sql/warehouse_record.sql");
 
 /// What happened to `ops.warehouse`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -168,7 +168,7 @@ fn check_parse(input: &[u8], options: &LoadOptions, result: Result<ParsedFile, E
             r.reason,
             r.detail.len()
         );
-        if r.reason != "record_too_large" && input.len() <= 64 * 1024 {
+        if r.reason != retention_model::RejectReason::RecordTooLarge && input.len() <= 64 * 1024 {
             assert!(
                 input.windows(r.raw.len().max(1)).any(|w| w == &r.raw[..]) || r.raw.is_empty(),
                 "raw bytes are the file's"
@@ -222,7 +222,7 @@ proptest! {
         let parsed = parse_file(input.as_bytes(), "events.csv", batch(), &LoadOptions::default()).unwrap();
         prop_assert_eq!(parsed.read, rows.len() as u64);
         prop_assert_eq!(parsed.rejects.len() as u64, leap);
-        prop_assert!(parsed.rejects.iter().all(|r| r.reason == "bad_timestamp"));
+        prop_assert!(parsed.rejects.iter().all(|r| r.reason == retention_model::RejectReason::BadTimestamp));
     }
 }
 

@@ -2,11 +2,13 @@
 //!
 //! - [`landing`]: the landing-file contract between generator and loader ([`Manifest`],
 //!   headers, file names).
+//! - [`RejectReason`]: the one list of reason codes a refused row is quarantined under, checked
+//!   against the transform's SQL.
 //! - [`EventType`] and [`Money`]: the domain values with their exact rules (event type
 //!   normalisation, `numeric(12,2)` money as integer cents with a binary `NUMERIC` codec).
 //! - [`DbConfig`]: where the database is (`--database-url`, `DATABASE_URL`, libpq `PG*`),
 //!   with TLS when the URL asks for it and one clear line when a connection fails.
-//! - [`migrate`]: applies `sql/migrations/` in order under an advisory lock, recording each in
+//! - [`migrate`]: applies `crates/model/migrations/` in order under an advisory lock, recording each in
 //!   `ops.schema_migrations` and refusing a migration whose file changed.
 //! - [`access`]: the roles `init` grants: one per writing step (loader, validator,
 //!   transformer) with only what its step needs, and the read-only BI role.
@@ -25,7 +27,6 @@
 #![deny(missing_docs)]
 
 pub mod access;
-pub mod cluster;
 mod db;
 mod error;
 mod event;
@@ -33,9 +34,11 @@ pub mod landing;
 mod migrate;
 mod money;
 pub mod ops;
+mod reason;
+mod tls;
 pub mod transform;
 
-pub use db::{DbConfig, SslMode};
+pub use db::DbConfig;
 pub use error::{Error, Result};
 pub use event::EventType;
 pub use landing::Manifest;
@@ -44,6 +47,8 @@ pub use migrate::{
     prepare_calendar,
 };
 pub use money::{Money, MoneyError};
+pub use reason::{RejectReason, Stage, codes_in_sql};
+pub use tls::SslMode;
 
 /// Version of the landing-file and warehouse contract; bumped when either changes shape.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -7,7 +7,7 @@ use tokio_postgres::Client;
 
 use crate::{Error, Result, error::db_reason, ops::advisory_key};
 
-/// One numbered SQL migration from `sql/migrations/NNNN_name.sql`.
+/// One numbered SQL migration from `crates/model/migrations/NNNN_name.sql`.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
     /// The number `NNNN`.

@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tokio_postgres::GenericClient;
 
 use crate::Result;
@@ -159,17 +158,15 @@ pub async fn mark_abandoned_runs(client: &impl GenericClient) -> Result<u64> {
     Ok(n.max(0) as u64)
 }
 
-/// A stable 64-bit advisory-lock key for `(namespace, day)`: the first 8 bytes of SHA-256.
+/// A stable 64-bit advisory-lock key for `(namespace, day)`, derived by the project's one
+/// lock-key function ([`retention_pgsql::advisory_lock_key`]).
 pub fn advisory_key(namespace: &str, day: Option<NaiveDate>) -> i64 {
-    let mut h = Sha256::new();
-    h.update(b"retention:");
-    h.update(namespace.as_bytes());
-    if let Some(day) = day {
-        h.update(b":");
-        h.update(day.to_string().as_bytes());
+    match day {
+        Some(day) => {
+            retention_pgsql::advisory_lock_key(&["retention", namespace, &day.to_string()])
+        }
+        None => retention_pgsql::advisory_lock_key(&["retention", namespace]),
     }
-    let d = h.finalize();
-    i64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
 }
 
 /// Takes the transaction-scoped advisory lock of `(step, day)`: waits while another run of
@@ -235,5 +232,8 @@ mod tests {
         assert_ne!(advisory_key("load", d1), advisory_key("load", d2));
         assert_ne!(advisory_key("load", d1), advisory_key("scd", d1));
         assert_eq!(advisory_key("load", d1), advisory_key("load", d1));
+        // The value a running warehouse's other processes use: it must never drift.
+        let jan1 = NaiveDate::from_ymd_opt(2026, 1, 1);
+        assert_eq!(advisory_key("load", jan1), 2728490057334110576);
     }
 }

@@ -3,7 +3,8 @@
 
 use std::{path::Path, process::Command};
 
-use retention_model::{DbConfig, cluster::LocalCluster};
+use retention_localpg::LocalCluster;
+use retention_model::DbConfig;
 
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")

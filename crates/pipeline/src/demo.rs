@@ -5,7 +5,8 @@
 use std::{path::PathBuf, time::Instant};
 
 use chrono::{Days, NaiveDate};
-use retention_model::{DbConfig, cluster::LocalCluster, transform::kpi_queries};
+use retention_localpg::LocalCluster;
+use retention_model::{DbConfig, transform::kpi_queries};
 
 use crate::{DayRecord, Error, Event, Pipeline, Result, Sim, Summary, range_summary};
 

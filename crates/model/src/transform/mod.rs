@@ -2,7 +2,7 @@
 //! quarantine what fails a rule, recompute the weekly summary of every (user, week) the day
 //! touches, refresh the marts for what the batch changed, and record table statistics. The
 //! marts are views (`0041_marts.sql`) over small `mart_state` tables (`0045_mart_state.sql`)
-//! that `sql/transform/marts.sql` updates in the same transaction for the days, weeks and
+//! that `crates/model/sql/transform/marts.sql` updates in the same transaction for the days, weeks and
 //! sessions the batch touched, so a mart read costs what the mart holds, not what the facts
 //! hold, and is current as soon as the transaction commits.
 //!
@@ -15,7 +15,7 @@
 //!
 //! Everything for day D runs in one transaction under the advisory lock of
 //! `("transform", D)`; a re-run replaces exactly batch D's facts and transform rejects with
-//! identical content, whatever days ran after it. The SQL is in `sql/transform/day.sql`.
+//! identical content, whatever days ran after it. The SQL is in `crates/model/sql/transform/day.sql`.
 //!
 //! ```no_run
 //! # async fn demo(client: &mut tokio_postgres::Client) -> retention_model::Result<()> {
@@ -54,9 +54,9 @@ pub const MARTS: [&str; 6] = [
     "marts.product_popularity_weekly",
 ];
 
-const DAY_SQL: &str = include_str!("../../../../sql/transform/day.sql");
-const MARTS_SQL: &str = include_str!("../../../../sql/transform/marts.sql");
-const KPIS_SQL: &str = include_str!("../../../../sql/transform/kpis.sql");
+pub(crate) const DAY_SQL: &str = include_str!("../../sql/transform/day.sql");
+pub(crate) const MARTS_SQL: &str = include_str!("../../sql/transform/marts.sql");
+pub(crate) const KPIS_SQL: &str = include_str!("../../sql/transform/kpis.sql");
 
 /// Small readable cuts of the marts, as (title, query) pairs whose columns are all text: what
 /// `retention demo` prints.

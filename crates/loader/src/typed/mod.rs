@@ -7,7 +7,7 @@
 use bytes::{BufMut, BytesMut};
 use chrono::{DateTime, NaiveDate, Timelike};
 use postgres_types::{ToSql, Type};
-use retention_model::Money;
+use retention_model::{Money, RejectReason};
 
 use crate::{
     clip::clip,
@@ -27,15 +27,14 @@ pub(crate) const PGCOPY_TRAILER: &[u8] = &[0xff, 0xff];
 /// and in quarantine) and a human detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Refusal {
-    /// Reason code: `bad_field_count`, `bad_timestamp`, `bad_number`, `bad_boolean`,
-    /// `invalid_utf8`, `nul_byte`, `field_too_large`, `record_too_large`, `bad_quoting`,
-    /// `unterminated_quote`.
-    pub reason: &'static str,
+    /// Reason code: one of [`RejectReason`]'s [`Stage::Load`](retention_model::Stage::Load)
+    /// codes.
+    pub reason: RejectReason,
     /// What exactly was wrong, naming the column.
     pub detail: String,
 }
 
-fn refuse(reason: &'static str, detail: String) -> Refusal {
+fn refuse(reason: RejectReason, detail: String) -> Refusal {
     Refusal { reason, detail }
 }
 
@@ -62,7 +61,7 @@ pub(crate) fn encode_row(
 ) -> Result<(), Refusal> {
     if let Some(big) = &rec.too_large {
         return Err(refuse(
-            "record_too_large",
+            RejectReason::RecordTooLarge,
             format!(
                 "the record is {} bytes (sha256 {}), more than the limit of {limit}; raw keeps its first {limit} bytes",
                 big.len,
@@ -74,13 +73,13 @@ pub(crate) fn encode_row(
     match rec.flaw {
         Some(Flaw::UnterminatedQuote) => {
             return Err(refuse(
-                "unterminated_quote",
+                RejectReason::UnterminatedQuote,
                 "a quoted field is not closed before the end of the file".into(),
             ));
         }
         Some(Flaw::TextAfterQuote) => {
             return Err(refuse(
-                "bad_quoting",
+                RejectReason::BadQuoting,
                 "text follows the closing quote of a field".into(),
             ));
         }
@@ -88,7 +87,7 @@ pub(crate) fn encode_row(
     }
     if rec.len() != spec.kinds.len() {
         return Err(refuse(
-            "bad_field_count",
+            RejectReason::BadFieldCount,
             format!("expected {} fields, found {}", spec.kinds.len(), rec.len()),
         ));
     }
@@ -128,7 +127,7 @@ fn encode_field(
 ) -> Result<(), Refusal> {
     if field.len() > max_field_bytes {
         return Err(refuse(
-            "field_too_large",
+            RejectReason::FieldTooLarge,
             format!(
                 "{column}: {} bytes, more than the limit of {max_field_bytes}",
                 field.len()
@@ -141,12 +140,15 @@ fn encode_field(
     };
     let text = text.map_err(|e| {
         refuse(
-            "invalid_utf8",
+            RejectReason::InvalidUtf8,
             format!("{column}: invalid UTF-8 at byte {}", e.valid_up_to()),
         )
     })?;
     if may_have_nul && field.contains(&0) {
-        return Err(refuse("nul_byte", format!("{column}: contains a NUL byte")));
+        return Err(refuse(
+            RejectReason::NulByte,
+            format!("{column}: contains a NUL byte"),
+        ));
     }
     if kind == Kind::Text {
         if text.is_empty() {
@@ -167,7 +169,7 @@ fn encode_field(
         Kind::Int8 => {
             let n: i64 = value.parse().map_err(|_| {
                 refuse(
-                    "bad_number",
+                    RejectReason::BadNumber,
                     format!("{column}: {} is not a 64-bit integer", clip(value).quoted()),
                 )
             })?;
@@ -177,18 +179,18 @@ fn encode_field(
         Kind::Money => {
             let m: Money = value
                 .parse()
-                .map_err(|e| refuse("bad_number", money_detail(column, value, &e)))?;
+                .map_err(|e| refuse(RejectReason::BadNumber, money_detail(column, value, &e)))?;
             let at = out.len();
             out.put_i32(0);
             m.to_sql(&Type::NUMERIC, out)
-                .map_err(|e| refuse("bad_number", format!("{column}: {e}")))?;
+                .map_err(|e| refuse(RejectReason::BadNumber, format!("{column}: {e}")))?;
             let len = (out.len() - at - 4) as i32;
             out[at..at + 4].copy_from_slice(&len.to_be_bytes());
         }
         Kind::Timestamp => {
             let ts = DateTime::parse_from_rfc3339(value).map_err(|e| {
                 refuse(
-                    "bad_timestamp",
+                    RejectReason::BadTimestamp,
                     format!(
                         "{column}: {} is not an RFC 3339 timestamp ({e})",
                         clip(value).quoted()
@@ -201,7 +203,7 @@ fn encode_field(
             // are already refused by the parser.
             if ts.nanosecond() >= 1_000_000_000 {
                 return Err(refuse(
-                    "bad_timestamp",
+                    RejectReason::BadTimestamp,
                     format!(
                         "{column}: {} has a leap second (:60), which would roll over into the next minute",
                         clip(value).quoted()
@@ -217,7 +219,7 @@ fn encode_field(
         Kind::Date => {
             let d = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|e| {
                 refuse(
-                    "bad_timestamp",
+                    RejectReason::BadTimestamp,
                     format!(
                         "{column}: {} is not a YYYY-MM-DD date ({e})",
                         clip(value).quoted()
@@ -230,7 +232,7 @@ fn encode_field(
         Kind::Bool => {
             let b = parse_bool(value).ok_or_else(|| {
                 refuse(
-                    "bad_boolean",
+                    RejectReason::BadBoolean,
                     format!("{column}: {} is not a boolean", clip(value).quoted()),
                 )
             })?;
@@ -275,141 +277,4 @@ pub(crate) fn user_id(spec: &TableSpec, rec: &Record<'_>) -> Option<i64> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{csv::RecordReader, spec::TABLES};
-
-    const EVENT_OK: &str = "e1,2025-03-01T10:00:00.5Z,42,s1,purchase,/p,7,2,19.99,o1,mobile,DE";
-
-    fn encode(spec: &TableSpec, line: &str) -> Result<BytesMut, Refusal> {
-        let mut r = RecordReader::new(line.as_bytes());
-        let rec = r.next_record().unwrap().unwrap();
-        let mut out = BytesMut::new();
-        encode_row(spec, &rec, 0, 1000, &mut out).map(|()| out)
-    }
-
-    fn reason(spec: &TableSpec, line: &str) -> &'static str {
-        encode(spec, line).err().map_or("ok", |r| r.reason)
-    }
-
-    #[test]
-    fn a_clean_event_encodes_every_column() {
-        let out = encode(&TABLES[0], EVENT_OK).unwrap();
-        assert_eq!(&out[..2], &14i16.to_be_bytes());
-        // event_ts is the fourth value: after count, batch_date, source_line and event_id.
-        let ts_at = 2 + 8 + 12 + 4 + 2;
-        assert_eq!(&out[ts_at..ts_at + 4], &8i32.to_be_bytes());
-        let micros = i64::from_be_bytes(out[ts_at + 4..ts_at + 12].try_into().unwrap());
-        let expected = (1_740_823_200 - PG_EPOCH_SECS) * 1_000_000 + 500_000;
-        assert_eq!(micros, expected);
-    }
-
-    #[test]
-    fn each_unparseable_value_has_its_reason() {
-        let ev = &TABLES[0];
-        let with = |i: usize, v: &str| {
-            let mut f: Vec<&str> = EVENT_OK.split(',').collect();
-            f[i] = v;
-            f.join(",")
-        };
-        assert_eq!(reason(ev, EVENT_OK), "ok");
-        assert_eq!(
-            reason(ev, &with(1, "2025-13-01T00:00:00Z")),
-            "bad_timestamp"
-        );
-        assert_eq!(reason(ev, &with(1, "yesterday")), "bad_timestamp");
-        assert_eq!(reason(ev, &with(2, "12x")), "bad_number");
-        assert_eq!(reason(ev, &with(2, "9223372036854775808")), "bad_number");
-        assert_eq!(reason(ev, &with(8, "1.999")), "bad_number");
-        assert_eq!(reason(ev, &with(8, "99999999999")), "bad_number");
-        assert_eq!(reason(ev, &with(0, "a\0b")), "nul_byte");
-        assert_eq!(reason(ev, &with(10, &"x".repeat(1001))), "field_too_large");
-        assert_eq!(reason(ev, "a,b"), "bad_field_count");
-        assert_eq!(reason(ev, &format!("{EVENT_OK},extra")), "bad_field_count");
-        assert_eq!(
-            reason(
-                &TABLES[1],
-                "1,a,b,DE,c,d,e,f,2025-01-01,2025-01-01T00:00:00Z,maybe"
-            ),
-            "bad_boolean"
-        );
-        assert_eq!(
-            reason(
-                &TABLES[1],
-                "1,a,b,DE,c,d,e,f,2025-02-30,2025-01-01T00:00:00Z,false"
-            ),
-            "bad_timestamp"
-        );
-    }
-
-    #[test]
-    fn a_leap_second_or_an_out_of_range_time_is_a_bad_timestamp() {
-        let ev = &TABLES[0];
-        let with = |v: &str| EVENT_OK.replacen("2025-03-01T10:00:00.5Z", v, 1);
-        for v in [
-            "2026-02-18T23:59:60Z",
-            "2026-02-18T23:59:60.999999Z",
-            "2026-02-18T22:59:60-01:00",
-            "2026-02-18T12:30:60Z",
-            "2026-02-18T24:00:00Z",
-            "2026-02-18T23:60:00Z",
-            "2026-02-18T23:59:61Z",
-            "2026-02-18T25:00:00Z",
-            "2026-02-18T23:59:59+24:00",
-        ] {
-            assert_eq!(reason(ev, &with(v)), "bad_timestamp", "{v}");
-        }
-        assert_eq!(reason(ev, &with("2026-02-18T23:59:59.999999Z")), "ok");
-        let user = |ts: &str| format!("1,a,b,DE,c,d,e,f,2025-01-01,{ts},false");
-        assert_eq!(
-            reason(&TABLES[1], &user("2026-02-18T23:59:60Z")),
-            "bad_timestamp"
-        );
-        assert_eq!(
-            encode(ev, &with("2026-02-18T23:59:60Z"))
-                .unwrap_err()
-                .detail,
-            "event_ts: \"2026-02-18T23:59:60Z\" has a leap second (:60), which would roll over into the next minute"
-        );
-    }
-
-    #[test]
-    fn empty_and_blank_values_are_null_and_typed_values_are_trimmed() {
-        let ev = &TABLES[0];
-        assert_eq!(reason(ev, ",,,,,,,,,,,"), "ok");
-        assert_eq!(
-            reason(ev, "e, 2025-03-01T10:00:00Z , 42 ,s,t,u, ,  , 1.50 ,o,d,c"),
-            "ok"
-        );
-        let all_null = encode(ev, ",,,,,,,,,,,").unwrap();
-        // count + batch_date + source_line + 12 NULLs.
-        assert_eq!(all_null.len(), 2 + 8 + 12 + 12 * 4);
-    }
-
-    #[test]
-    fn invalid_utf8_is_refused_by_column() {
-        let mut r = RecordReader::new(&b"e1,2025-03-01T10:00:00Z,1,s,t,\xff\xfe,,,,,,"[..]);
-        let rec = r.next_record().unwrap().unwrap();
-        let err = encode_row(&TABLES[0], &rec, 0, 1000, &mut BytesMut::new()).unwrap_err();
-        assert_eq!(err.reason, "invalid_utf8");
-        assert_eq!(err.detail, "page_url: invalid UTF-8 at byte 0");
-    }
-
-    #[test]
-    fn a_character_split_by_a_comma_is_invalid_utf8_in_both_fields() {
-        // "\xC3" + "," + "\xA9": the record's unquoted bytes read "é" once the comma is gone.
-        let mut r = RecordReader::new(&b"e1,2025-03-01T10:00:00Z,1,s,t,/\xC3,\xA9,,,,,"[..]);
-        let rec = r.next_record().unwrap().unwrap();
-        let err = encode_row(&TABLES[0], &rec, 0, 1000, &mut BytesMut::new()).unwrap_err();
-        assert_eq!(err.reason, "invalid_utf8");
-        assert_eq!(err.detail, "page_url: invalid UTF-8 at byte 1");
-    }
-
-    #[test]
-    fn user_id_is_recovered_when_it_parses() {
-        let mut r = RecordReader::new(&b"x,y,77,too,few"[..]);
-        let rec = r.next_record().unwrap().unwrap();
-        assert_eq!(user_id(&TABLES[0], &rec), Some(77));
-        assert_eq!(user_id(&TABLES[2], &rec), None);
-    }
-}
+mod tests;

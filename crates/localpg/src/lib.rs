@@ -1,6 +1,11 @@
 //! A throwaway PostgreSQL cluster from the local `initdb`/`pg_ctl`: the embedded database
 //! of `retention demo` and the test harness's last resort. Running as root it runs the
 //! server as the `postgres` user (initdb refuses root), in a directory that user can reach.
+//!
+//! It lives outside `retention-model` because it is tooling around a database, not part of
+//! the model: only the demo and the test harness start clusters. Errors are the model's
+//! [`retention_model::Error`] (`Config`, `Io`), so callers' `?` conversions stay as they were.
+#![deny(missing_docs)]
 
 use std::{
     net::TcpListener,
@@ -8,7 +13,7 @@ use std::{
     process::{Command, Stdio},
 };
 
-use crate::{DbConfig, Error, Result};
+use retention_model::{DbConfig, Error, Result};
 
 /// A PostgreSQL server this process started in its own data directory.
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 -- The loading role (`retention init`): what `retention load` runs as, through a login role
 -- that is a member of it. It owns the staging tables, because PostgreSQL lets only a
 -- partitioned table's owner create, attach and drop its partitions, which is how a day is
--- replaced (sql/loader/); it writes its own rejects to quarantine and its audit to ops, and
+-- replaced (crates/loader/sql/); it writes its own rejects to quarantine and its audit to ops, and
 -- reads nothing else: no dw, marts or mart_state. {role} is a validated, quoted identifier;
 -- the statements run on every init, so they also cover objects that later migrations made.
 -- `$1` is the role's name as a value.
@@ -24,7 +24,7 @@ ORDER BY c.relispartition, 1;
 
 -- @load_rejects
 -- Its rejects: a reload deletes the day's load rejects and copies the new ones; erasure
--- empties the raw line of an erased user's reject (sql/loader/erase_rejects.sql).
+-- empties the raw line of an erased user's reject (crates/loader/sql/erase_rejects.sql).
 GRANT SELECT, INSERT, DELETE ON quarantine.rejected_rows TO {role};
 
 -- @load_rejects_erase
