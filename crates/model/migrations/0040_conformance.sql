@@ -1,6 +1,6 @@
 -- Conformance helpers of the transform step (retention-model, sql/transform/).
 
--- Rule 1 of METRICS.md, the same as Rust's EventType::normalize: trim (the characters Rust's
+-- Rule 1 of docs/conformance.md, the same as Rust's EventType::normalize: trim (the characters Rust's
 -- str::trim removes), lower-case ASCII only (COLLATE "C", so no locale folds a non-ASCII
 -- letter into a canonical name), '-' and ' ' become '_', then the synonyms. NULL when the
 -- result is not one of the eight canonical types.

@@ -1,4 +1,4 @@
--- The marts: flat views over dw for BI tools, exactly the KPI definitions of METRICS.md.
+-- The marts: flat views over dw for BI tools, exactly the KPI definitions of docs/kpis.md.
 -- Plain views, not materialized: they restate past periods by themselves when late events
 -- arrive, need no refresh bookkeeping, and measured fast enough over a simulated year
 -- (BENCHMARKS.md, retention-model). All dates are UTC dates of event_ts; weeks are ISO
