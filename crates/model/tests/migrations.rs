@@ -279,3 +279,38 @@ async fn the_calendar_and_fact_partitions_are_prepared_once() {
         .get(0);
     assert_eq!(parts, 36 + 1, "36 monthly partitions and the default one");
 }
+
+/// Two `init`s at once (a DAG whose days overlap starts them together) both fill the calendar:
+/// the one that finds a month's partition missing while the other creates it waits and finds
+/// it made, instead of failing with "relation ... already exists".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_concurrent_calendar_fills_both_succeed_and_make_each_partition_once() {
+    let db = TestDb::migrated().await;
+    let range = retention_model::CalendarRange {
+        first: chrono::NaiveDate::from_ymd_opt(2031, 1, 1).unwrap(),
+        last: chrono::NaiveDate::from_ymd_opt(2032, 12, 31).unwrap(),
+    };
+    for _ in 0..3 {
+        let (a, b) = (db.client().await, db.client().await);
+        let (ra, rb) = tokio::join!(
+            retention_model::prepare_calendar(&a, range),
+            retention_model::prepare_calendar(&b, range)
+        );
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        // Between them, each of the 24 months was created exactly once (0 on later rounds).
+        assert!(ra.1 + rb.1 == 24 || ra.1 + rb.1 == 0, "{ra:?} {rb:?}");
+    }
+    let parts: i64 = db
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             WHERE i.inhparent = 'dw.fact_user_events'::regclass \
+             AND c.relname BETWEEN 'fact_user_events_203101' AND 'fact_user_events_203212'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(parts, 24);
+}

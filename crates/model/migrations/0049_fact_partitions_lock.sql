@@ -1,0 +1,50 @@
+-- Two callers of dw.ensure_fact_partitions at once (two `retention init`s, as a DAG with
+-- overlapping days runs them, or init beside a transform) both saw a month's partition
+-- missing and both created it: the second failed with "relation ... already exists". Found by
+-- the CeleryExecutor backfill test. The function now locks the partitioned table in SHARE
+-- UPDATE EXCLUSIVE mode (which conflicts with itself, not with the inserts of a running
+-- transform) before it creates anything, and looks again under the lock (taking a table lock
+-- also makes the session see catalog changes committed meanwhile; an advisory lock would not).
+-- A call that finds every partition there takes no lock. Otherwise the same function as 0048
+-- (SECURITY DEFINER, pinned search_path).
+CREATE OR REPLACE FUNCTION dw.ensure_fact_partitions(first_day date, last_day date) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m date;
+    created integer := 0;
+    part text;
+    fresh boolean := false;
+    locked boolean := false;
+BEGIN
+    FOR m IN SELECT generate_series(date_trunc('month', first_day), date_trunc('month', last_day), interval '1 month')::date LOOP
+        part := format('fact_user_events_%s', to_char(m, 'YYYYMM'));
+        IF to_regclass(format('dw.%I', part)) IS NULL AND NOT locked THEN
+            -- Another transaction may be creating it right now: wait for it, then look again.
+            LOCK TABLE dw.fact_user_events IN SHARE UPDATE EXCLUSIVE MODE;
+            locked := true;
+        END IF;
+        IF to_regclass(format('dw.%I', part)) IS NULL THEN
+            -- Rows of this month that already sit in the default partition must move first.
+            IF NOT fresh THEN
+                IF to_regclass('pg_temp.fact_move') IS NOT NULL THEN
+                    DROP TABLE pg_temp.fact_move;
+                END IF;
+                CREATE TEMP TABLE fact_move (LIKE dw.fact_user_events) ON COMMIT DROP;
+                fresh := true;
+            END IF;
+            WITH moved AS (
+                DELETE FROM dw.fact_user_events_default
+                WHERE event_date >= m AND event_date < (m + interval '1 month')::date
+                RETURNING *
+            )
+            INSERT INTO pg_temp.fact_move SELECT * FROM moved;
+            EXECUTE format('CREATE TABLE dw.%I PARTITION OF dw.fact_user_events FOR VALUES FROM (%L) TO (%L)',
+                           part, m, (m + interval '1 month')::date);
+            INSERT INTO dw.fact_user_events SELECT * FROM pg_temp.fact_move;
+            TRUNCATE pg_temp.fact_move;
+            created := created + 1;
+        END IF;
+    END LOOP;
+    RETURN created;
+END
+$$;
