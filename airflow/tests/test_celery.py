@@ -40,6 +40,19 @@ def redis_answers() -> bool:
         return False
 
 
+def redis(command: str, db: int) -> bytes:
+    """One Redis command in database ``db`` (inline protocol); the raw reply."""
+    with socket.create_connection(REDIS, timeout=5) as s:
+        s.sendall(f"SELECT {db}\r\n{command}\r\n".encode())
+        reply = b""
+        while reply.count(b"\r\n") < 2:
+            chunk = s.recv(256)
+            if not chunk:
+                break
+            reply += chunk
+        return reply.split(b"\r\n", 1)[1]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -93,7 +106,9 @@ def runs_by_state(meta: str) -> dict[str, str]:
             "SELECT to_char(logical_date AT TIME ZONE 'UTC', 'YYYY-MM-DD'), state FROM dag_run "
             "WHERE dag_id = 'retention_pipeline'"
         ).fetchall()
-    return dict(rows)
+    states = dict(rows)
+    assert len(states) == len(rows), f"two runs of one day: {rows}"
+    return states
 
 
 def test_a_two_week_backfill_under_celery_overlaps_days_and_equals_a_sequential_run(tmp_path):
@@ -108,8 +123,10 @@ def test_a_two_week_backfill_under_celery_overlaps_days_and_equals_a_sequential_
     home = tmp_path / "airflow-home"
     home.mkdir()
     port = free_port()
-    # One Redis database per run of this test, emptied before and after use.
-    redis_db = 9
+    # A Redis database of its own (the first empty one from 15 down), emptied afterwards: a
+    # worker left over from another deployment on the same database would take its tasks.
+    redis_db = next((n for n in range(15, 0, -1) if redis("DBSIZE", n).startswith(b":0")), None)
+    assert redis_db is not None, "no empty Redis database for the broker"
     env = support.local_env(
         home,
         warehouse,
@@ -119,11 +136,12 @@ def test_a_two_week_backfill_under_celery_overlaps_days_and_equals_a_sequential_
         RETENTION_MAX_ACTIVE_RUNS="3",
         AIRFLOW__CORE__EXECUTOR="CeleryExecutor",
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=meta_sqlalchemy,
+        # psycopg 3 serves the async engine too (Airflow would otherwise want asyncpg).
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC=meta_sqlalchemy,
         AIRFLOW__CELERY__BROKER_URL=f"redis://{REDIS[0]}:{REDIS[1]}/{redis_db}",
         AIRFLOW__CELERY__RESULT_BACKEND=f"db+{meta_sqlalchemy}",
         AIRFLOW__CELERY__WORKER_CONCURRENCY="1",
         AIRFLOW__CORE__PARALLELISM="4",
-        AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
         AIRFLOW__API__PORT=str(port),
         AIRFLOW__API_AUTH__JWT_SECRET=uuid.uuid4().hex,
@@ -131,17 +149,20 @@ def test_a_two_week_backfill_under_celery_overlaps_days_and_equals_a_sequential_
         AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL="5",
         AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
     )
-    with socket.create_connection(REDIS, timeout=2) as s:
-        s.sendall(f"SELECT {redis_db}\r\nFLUSHDB\r\n".encode())
-        s.recv(64)
     deployment = Deployment(home, env)
     try:
         deployment.airflow("db", "migrate", timeout=600)
         deployment.start("api-server", "api-server", "--port", str(port))
-        deployment.start("scheduler", "scheduler")
-        deployment.start("dag-processor", "dag-processor")
         deployment.start("worker-1", "celery", "worker", "--concurrency", "1", "--celery-hostname", "w1@%h")
         deployment.start("worker-2", "celery", "worker", "--concurrency", "1", "--celery-hostname", "w2@%h")
+        # Redis routes a message only to queues some consumer has declared: a task sent before
+        # a worker declared the `default` queue is dropped. So the workers come first.
+        deadline = time.monotonic() + 300
+        while not redis("EXISTS _kombu.binding.default", redis_db).startswith(b":1"):
+            assert time.monotonic() < deadline, f"no worker declared its queue:\n{deployment.logs()}"
+            time.sleep(2)
+        deployment.start("scheduler", "scheduler")
+        deployment.start("dag-processor", "dag-processor")
 
         # The DAG processor must have serialised the DAG before a backfill can be created.
         deadline = time.monotonic() + 300
@@ -151,12 +172,14 @@ def test_a_two_week_backfill_under_celery_overlaps_days_and_equals_a_sequential_
                 break
             assert time.monotonic() < deadline, f"the DAG was never parsed:\n{deployment.logs()}"
             time.sleep(5)
-        deployment.airflow("dags", "unpause", "retention_pipeline")
+        # The backfill's runs are created while the DAG is paused (so the scheduler's catch-up
+        # makes none of its own), then the DAG is unpaused for the scheduler to run them.
         deployment.airflow(
             "backfill", "create", "--dag-id", "retention_pipeline",
             "--from-date", FIRST.isoformat(), "--to-date", LAST.isoformat(),
-            "--max-active-runs", "3",
+            "--max-active-runs", "3", "--reprocess-behavior", "completed",
         )
+        deployment.airflow("dags", "unpause", "retention_pipeline")
 
         deadline = time.monotonic() + 1500
         while True:
@@ -174,7 +197,6 @@ def test_a_two_week_backfill_under_celery_overlaps_days_and_equals_a_sequential_
                 "FROM task_instance ti JOIN dag_run dr ON dr.dag_id = ti.dag_id AND dr.run_id = ti.run_id "
                 "WHERE ti.dag_id = 'retention_pipeline' AND ti.state = 'success'"
             ).fetchall()
-            workers = conn.execute("SELECT count(DISTINCT hostname) FROM task_instance").fetchone()[0]
         assert len(tis) == DAYS * len(STEPS)
         spans = {(day, task): (start, end) for day, task, start, end, _, _ in tis}
         # scd and transform in date order: scd(D) starts after transform(D-1) ended, and load(D)
@@ -191,7 +213,7 @@ def test_a_two_week_backfill_under_celery_overlaps_days_and_equals_a_sequential_
             if step == "transform" and other < day and start < e2 and end > s2
         ]
         assert overlapped, "no day overlapped another"
-        print(f"days overlapping an earlier transform: {len(overlapped)}; hosts: {workers}")
+        print(f"task instances that ran beside an earlier day's transform: {sorted(overlapped)}")
 
         # The same days without Airflow: every table equal, audit columns aside.
         baseline(direct, tmp_path / "direct-landing", FIRST.isoformat(), LAST.isoformat())
@@ -199,8 +221,6 @@ def test_a_two_week_backfill_under_celery_overlaps_days_and_equals_a_sequential_
         assert len(facts_per_day(warehouse)) == DAYS
     finally:
         deployment.stop()
-        with socket.create_connection(REDIS, timeout=2) as s:
-            s.sendall(f"SELECT {redis_db}\r\nFLUSHDB\r\n".encode())
-            s.recv(64)
+        redis("FLUSHDB", redis_db)
         for db in (warehouse, direct, metadata):
             db.drop()
