@@ -230,6 +230,10 @@ pub struct RunArgs {
     pub to: NaiveDate,
     #[command(flatten)]
     pub sim: SimArgs,
+    /// With 2 or more, the next day's generate, load and validate run while this day's
+    /// transform does; scd and transform stay in date order, so the warehouse is the same.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
     /// Afterwards, write the HTML report of the whole warehouse to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,

@@ -108,7 +108,7 @@ async fn dispatch(pipeline: &Pipeline, command: Command) -> Result<Summary, Erro
             let started = Instant::now();
             let mut renderer = Renderer::default();
             let days = pipeline
-                .run(&sim(&a.sim), a.from, a.to, &mut |e| renderer.on(e))
+                .run_jobs(&sim(&a.sim), a.from, a.to, a.jobs, &mut |e| renderer.on(e))
                 .await?;
             let mut summary = range_summary("run", a.from, a.to, &days, started);
             if let Some(out) = &a.report {

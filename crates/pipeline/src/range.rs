@@ -122,6 +122,36 @@ pub enum Event<'a> {
     Notice(&'a str),
 }
 
+/// A step's name and how it went.
+type Timed = (&'static str, Result<StepRecord>);
+
+/// Ends a run at `step` of `record`'s day: the day goes in with its failed step, the caller
+/// hears [`Event::Finished`], and the error names the day and step.
+fn stop(
+    days: &mut Vec<DayRecord>,
+    mut record: DayRecord,
+    step: &'static str,
+    e: Error,
+    from: NaiveDate,
+    to: NaiveDate,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Error {
+    let date = record.date;
+    record.failed = Some(FailedStep {
+        step,
+        status: e.status(),
+        error: e.to_string(),
+    });
+    days.push(record);
+    on_event(Event::Finished { days });
+    Error::InRange {
+        error: Box::new(e.context(&format!("day {date}, step {step}"))),
+        from,
+        to,
+        days: serde_json::to_value(&*days).unwrap_or_default(),
+    }
+}
+
 /// The summary of a range: totals of events landed, facts made and rows quarantined, and
 /// the per-day array.
 pub fn range_summary(
@@ -148,7 +178,8 @@ pub fn range_summary(
 impl Pipeline {
     /// Runs every day of `from..=to` (initialising and bootstrapping first when needed),
     /// telling `on_event` how it goes. A failure is an [`Error::InRange`] that names the day
-    /// and step and carries the days as far as they went.
+    /// and step and carries the days as far as they went. Same as [`run_jobs`](Self::run_jobs)
+    /// with one job.
     pub async fn run(
         &self,
         sim: &Sim,
@@ -156,55 +187,144 @@ impl Pipeline {
         to: NaiveDate,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Vec<DayRecord>> {
+        self.run_jobs(sim, from, to, 1, on_event).await
+    }
+
+    /// [`run`](Self::run) with `jobs` > 1: while day D's `transform` runs, day D+1's
+    /// `generate`, `load` and `validate` run beside it (they depend on nothing of D's but
+    /// `scd`, which has finished: an erasure recorded by D's scd applies to D+1's rows as they
+    /// are staged). `scd` and `transform` stay in date order, so a run that succeeds leaves
+    /// the same warehouse as one job. The steps done ahead are reported (their events) after
+    /// D's transform. If D's transform fails, D+1 may already be staged; a re-run replaces it.
+    pub async fn run_jobs(
+        &self,
+        sim: &Sim,
+        from: NaiveDate,
+        to: NaiveDate,
+        jobs: usize,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Vec<DayRecord>> {
         if from > to {
             return Err(Error::Usage(format!("--from {from} is after --to {to}")));
+        }
+        if jobs == 0 {
+            return Err(Error::Usage("--jobs must be at least 1".to_owned()));
         }
         self.prepare(sim, from, to).await?;
         let dates: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
         on_event(Event::Started { days: dates.len() });
-        let mut days = Vec::with_capacity(dates.len());
-        for date in dates {
+        let mut days: Vec<DayRecord> = Vec::with_capacity(dates.len());
+        let mut ahead: Option<Vec<Timed>> = None;
+        for (i, &date) in dates.iter().enumerate() {
             let mut record = DayRecord {
                 date,
                 steps: Vec::new(),
                 failed: None,
             };
-            for step in STEPS {
-                on_event(Event::StepStarted { date, step });
-                let t = Instant::now();
-                match self.run_step(sim, step, date).await {
-                    Ok(summary) => {
-                        let s = StepRecord {
-                            step,
-                            rows_in: summary.rows_in,
-                            rows_out: summary.rows_out,
-                            rows_rejected: summary.rows_rejected,
-                            duration_ms: t.elapsed().as_millis() as u64,
-                        };
-                        on_event(Event::StepDone { date, record: &s });
-                        record.steps.push(s);
-                    }
-                    Err(e) => {
-                        record.failed = Some(FailedStep {
-                            step,
-                            status: e.status(),
-                            error: e.to_string(),
-                        });
-                        days.push(record);
-                        on_event(Event::Finished { days: &days });
-                        return Err(Error::InRange {
-                            error: Box::new(e.context(&format!("day {date}, step {step}"))),
-                            from,
-                            to,
-                            days: serde_json::to_value(&days).unwrap_or_default(),
+            // The day's independent steps: done beside the previous day's transform, or now.
+            let independent = match ahead.take() {
+                Some(done) => done,
+                None => {
+                    self.independent_steps(sim, date, Some(&mut *on_event))
+                        .await
+                }
+            };
+            for (step, result) in independent {
+                match result {
+                    Ok(s) => record.steps.push(s),
+                    Err(e) => return Err(stop(&mut days, record, step, e, from, to, on_event)),
+                }
+            }
+            on_event(Event::StepStarted { date, step: "scd" });
+            match self.timed_step(sim, "scd", date).await {
+                Ok(s) => {
+                    on_event(Event::StepDone { date, record: &s });
+                    record.steps.push(s);
+                }
+                Err(e) => return Err(stop(&mut days, record, "scd", e, from, to, on_event)),
+            }
+            on_event(Event::StepStarted {
+                date,
+                step: "transform",
+            });
+            let next = dates.get(i + 1).copied().filter(|_| jobs > 1);
+            let (transformed, next_done) = match next {
+                Some(next) => {
+                    let (t, n) = tokio::join!(
+                        self.timed_step(sim, "transform", date),
+                        self.independent_steps(sim, next, None)
+                    );
+                    (t, Some((next, n)))
+                }
+                None => (self.timed_step(sim, "transform", date).await, None),
+            };
+            match transformed {
+                Ok(s) => {
+                    on_event(Event::StepDone { date, record: &s });
+                    record.steps.push(s);
+                }
+                Err(e) => return Err(stop(&mut days, record, "transform", e, from, to, on_event)),
+            }
+            days.push(record);
+            if let Some((next, done)) = next_done {
+                for (step, result) in &done {
+                    on_event(Event::StepStarted { date: next, step });
+                    if let Ok(s) = result {
+                        on_event(Event::StepDone {
+                            date: next,
+                            record: s,
                         });
                     }
                 }
+                ahead = Some(done);
             }
-            days.push(record);
         }
         on_event(Event::Finished { days: &days });
         Ok(days)
+    }
+
+    /// generate, load and validate of `date`, in order, up to the first failure; each step's
+    /// events go to `on_event` when one is given.
+    async fn independent_steps(
+        &self,
+        sim: &Sim,
+        date: NaiveDate,
+        mut on_event: Option<&mut dyn FnMut(Event<'_>)>,
+    ) -> Vec<Timed> {
+        let mut out = Vec::with_capacity(3);
+        for step in ["generate", "load", "validate"] {
+            if let Some(f) = on_event.as_mut() {
+                f(Event::StepStarted { date, step });
+            }
+            let result = self.timed_step(sim, step, date).await;
+            if let (Some(f), Ok(s)) = (on_event.as_mut(), &result) {
+                f(Event::StepDone { date, record: s });
+            }
+            let failed = result.is_err();
+            out.push((step, result));
+            if failed {
+                break;
+            }
+        }
+        out
+    }
+
+    /// One step of one day, timed.
+    async fn timed_step(
+        &self,
+        sim: &Sim,
+        step: &'static str,
+        date: NaiveDate,
+    ) -> Result<StepRecord> {
+        let t = Instant::now();
+        let summary = self.run_step(sim, step, date).await?;
+        Ok(StepRecord {
+            step,
+            rows_in: summary.rows_in,
+            rows_out: summary.rows_out,
+            rows_rejected: summary.rows_rejected,
+            duration_ms: t.elapsed().as_millis() as u64,
+        })
     }
 
     async fn run_step(&self, sim: &Sim, step: &str, date: NaiveDate) -> Result<Summary> {
