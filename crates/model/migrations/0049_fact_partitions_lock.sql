@@ -7,6 +7,12 @@
 -- also makes the session see catalog changes committed meanwhile; an advisory lock would not).
 -- A call that finds every partition there takes no lock. Otherwise the same function as 0048
 -- (SECURITY DEFINER, pinned search_path).
+--
+-- The same test then found dw.fill_dim_date racing too: its ON CONFLICT named only date_key,
+-- so a concurrent insert of the same day hit the other unique index (on date) and failed with
+-- "duplicate key value violates unique constraint dim_date_date_key". Every unique index is
+-- an arbiter now (ON CONFLICT DO NOTHING); the two keys are one-to-one, so nothing else
+-- changes.
 CREATE OR REPLACE FUNCTION dw.ensure_fact_partitions(first_day date, last_day date) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -47,4 +53,29 @@ BEGIN
     END LOOP;
     RETURN created;
 END
+$$;
+
+CREATE OR REPLACE FUNCTION dw.fill_dim_date(first_day date, last_day date) RETURNS integer
+LANGUAGE sql AS $$
+    WITH ins AS (
+        INSERT INTO dw.dim_date
+        SELECT to_char(d, 'YYYYMMDD')::integer,
+               d::date,
+               extract(year FROM d)::smallint,
+               extract(quarter FROM d)::smallint,
+               extract(month FROM d)::smallint,
+               trim(to_char(d, 'Month')),
+               extract(day FROM d)::smallint,
+               extract(isodow FROM d)::smallint,
+               trim(to_char(d, 'Day')),
+               extract(isoyear FROM d)::smallint,
+               extract(week FROM d)::smallint,
+               date_trunc('week', d)::date,
+               date_trunc('month', d)::date,
+               extract(isodow FROM d) IN (6, 7)
+        FROM generate_series(first_day, last_day, interval '1 day') AS d
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+    )
+    SELECT count(*)::integer FROM ins
 $$;

@@ -286,31 +286,37 @@ async fn the_calendar_and_fact_partitions_are_prepared_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_concurrent_calendar_fills_both_succeed_and_make_each_partition_once() {
     let db = TestDb::migrated().await;
-    let range = retention_model::CalendarRange {
-        first: chrono::NaiveDate::from_ymd_opt(2031, 1, 1).unwrap(),
-        last: chrono::NaiveDate::from_ymd_opt(2032, 12, 31).unwrap(),
-    };
-    for _ in 0..3 {
+    let client = db.client().await;
+    // Each round a calendar nobody filled yet (two new years), so both calls race to fill it.
+    for round in 0..6 {
+        let year = 2031 + 2 * round;
+        let range = retention_model::CalendarRange {
+            first: chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(),
+            last: chrono::NaiveDate::from_ymd_opt(year + 1, 12, 31).unwrap(),
+        };
         let (a, b) = (db.client().await, db.client().await);
         let (ra, rb) = tokio::join!(
             retention_model::prepare_calendar(&a, range),
             retention_model::prepare_calendar(&b, range)
         );
         let (ra, rb) = (ra.unwrap(), rb.unwrap());
-        // Between them, each of the 24 months was created exactly once (0 on later rounds).
-        assert!(ra.1 + rb.1 == 24 || ra.1 + rb.1 == 0, "{ra:?} {rb:?}");
+        // Between them, each of the 24 months and 730/731 days was added exactly once.
+        assert_eq!(ra.1 + rb.1, 24, "{ra:?} {rb:?}");
+        let days = (range.last - range.first).num_days() as u64 + 1;
+        assert_eq!(ra.0 + rb.0, days, "{ra:?} {rb:?}");
+        let parts: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+                 WHERE i.inhparent = 'dw.fact_user_events'::regclass \
+                 AND c.relname BETWEEN $1 AND $2",
+                &[
+                    &format!("fact_user_events_{year}01"),
+                    &format!("fact_user_events_{}12", year + 1),
+                ],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(parts, 24);
     }
-    let parts: i64 = db
-        .client()
-        .await
-        .query_one(
-            "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-             WHERE i.inhparent = 'dw.fact_user_events'::regclass \
-             AND c.relname BETWEEN 'fact_user_events_203101' AND 'fact_user_events_203212'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(parts, 24);
 }
