@@ -223,12 +223,13 @@ impl TestDb {
                 .map(|d| d.subsec_micros())
                 .unwrap_or(0)
         );
-        let admin = connect_admin(&server.admin).await;
+        let mut admin = connect_admin(&server.admin).await;
         let sql = match template {
             Some(t) => format!("CREATE DATABASE \"{name}\" TEMPLATE \"{t}\""),
             None => format!("CREATE DATABASE \"{name}\""),
         };
-        // A template being copied elsewhere can be briefly busy: retry a little.
+        // A template being copied elsewhere can be briefly busy, and a just-started container
+        // may drop a first connection: retry a little, on a new connection when it closed.
         let mut attempt = 0;
         loop {
             match admin.batch_execute(&sql).await {
@@ -239,6 +240,9 @@ impl TestDb {
                         panic!("cannot create test database {name}: {e}");
                     }
                     tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                    if admin.is_closed() {
+                        admin = connect_admin(&server.admin).await;
+                    }
                 }
                 Err(e) => panic!("cannot create test database {name}: {e}"),
             }
