@@ -34,6 +34,9 @@ pub(crate) const ANALYZE_NEEDED: &str = template!("analyze_needed");
 #[derive(Debug)]
 pub(crate) struct DimensionSql {
     pub source_rows: String,
+    /// `source_rows` in the order surrogate keys are given (the key's own type), so a large
+    /// batch can be merged a slice of keys at a time.
+    pub source_rows_by_key: String,
     pub latest_before: String,
     pub current_state: String,
     pub erasures: Option<String>,
@@ -252,6 +255,13 @@ impl DimensionSql {
         Ok(Self {
             source_rows: r(
                 template!("source_rows"),
+                &with(&base, &[("values", &s_values)]),
+            )?,
+            source_rows_by_key: r(
+                &format!(
+                    "{}\nORDER BY s.{{key}}",
+                    template!("source_rows").trim_end()
+                ),
                 &with(&base, &[("values", &s_values)]),
             )?,
             latest_before: r(

@@ -27,27 +27,55 @@ pub(super) fn source_row(r: &Row) -> Option<SourceRow> {
     })
 }
 
+/// Rows fetched from the server at a time, and the size of the slices of keys a batch is
+/// merged in: a snapshot of millions of keys is merged in slices of whole keys, so memory is
+/// bounded by the slice, not the batch. A daily batch (thousands of rows) is one slice.
+const SLICE_ROWS: usize = 50_000;
+
 /// The merge of one batch inside the caller's transaction (which holds the lock).
+///
+/// Two passes over the batch's rows, each streamed from a portal: the first fingerprints
+/// them (a batch merged before is a no-op, a changed one an error, before anything is
+/// written); the second, in key order, merges them a slice of whole keys at a time. Keys
+/// are independent, so slices give the history one pass over the whole batch would; new
+/// versions get their surrogate keys in key order within each round of each slice (for a
+/// batch of one slice, or with one row per key like a snapshot, exactly the key order).
 pub(super) async fn merge_in(
     tx: &Transaction<'_>,
     spec: &DimensionSpec,
     sql: &DimensionSql,
     batch: NaiveDate,
 ) -> Result<MergeStats> {
-    let rows = tx.query(&sql.source_rows, &[&batch]).await?;
-    let mut stats = MergeStats {
-        dimension: spec.name.clone(),
-        batch,
-        rows_in: rows.len() as u64,
-        ..MergeStats::default()
-    };
-    let incoming: Vec<SourceRow> = rows.iter().filter_map(source_row).collect();
-    stats.rows_skipped = stats.rows_in - incoming.len() as u64;
-    let fingerprint = fingerprint(spec, &incoming, stats.rows_skipped);
     let merged: Option<String> = tx
         .query_opt(&sql.batch_merged, &[&spec.name, &batch])
         .await?
         .map(|r| r.get(0));
+    let mut print = Fingerprint::new(spec, merged.as_deref().is_some_and(is_legacy));
+    let mut rows_in = 0u64;
+    let mut skipped = 0u64;
+    let statement = tx.prepare(&sql.source_rows).await?;
+    let portal = tx.bind(&statement, &[&batch]).await?;
+    loop {
+        let rows = tx.query_portal(&portal, SLICE_ROWS as i32).await?;
+        rows_in += rows.len() as u64;
+        for r in &rows {
+            match source_row(r) {
+                Some(row) => print.add(&row),
+                None => skipped += 1,
+            }
+        }
+        if rows.len() < SLICE_ROWS {
+            break;
+        }
+    }
+    let fingerprint = print.finish(skipped);
+    let mut stats = MergeStats {
+        dimension: spec.name.clone(),
+        batch,
+        rows_in,
+        rows_skipped: skipped,
+        ..MergeStats::default()
+    };
     match merged {
         Some(f) if f == fingerprint => {
             stats.already_merged = true;
@@ -72,10 +100,33 @@ pub(super) async fn merge_in(
             )));
         }
     }
-    // Each distinct time of a key is its own point in history: the batch is applied in
-    // rounds, each seeing the dimension as the rounds before it left it.
-    for round in crate::plan::rounds(incoming) {
-        apply_round(tx, spec, sql, batch, round, &mut stats).await?;
+    let statement = tx.prepare(&sql.source_rows_by_key).await?;
+    let portal = tx.bind(&statement, &[&batch]).await?;
+    let mut slice: Vec<SourceRow> = Vec::new();
+    loop {
+        let rows = tx.query_portal(&portal, SLICE_ROWS as i32).await?;
+        let last_fetch = rows.len() < SLICE_ROWS;
+        slice.extend(rows.iter().filter_map(source_row));
+        drop(rows);
+        if last_fetch {
+            break;
+        }
+        if slice.len() >= SLICE_ROWS {
+            // Keep the last key's rows for the next slice: its later rows may follow.
+            let last = slice.last().map(|r| r.key.clone()).unwrap_or_default();
+            let cut = slice
+                .iter()
+                .rposition(|r| r.key != last)
+                .map_or(0, |i| i + 1);
+            if cut > 0 {
+                let rest = slice.split_off(cut);
+                let whole = std::mem::replace(&mut slice, rest);
+                merge_slice(tx, spec, sql, batch, whole, &mut stats).await?;
+            }
+        }
+    }
+    if !slice.is_empty() {
+        merge_slice(tx, spec, sql, batch, slice, &mut stats).await?;
     }
     let json = serde_json::to_value(&stats).unwrap_or_default();
     tx.execute(
@@ -84,6 +135,23 @@ pub(super) async fn merge_in(
     )
     .await?;
     Ok(stats)
+}
+
+/// Merges the rows of a slice of whole keys. Each distinct time of a key is its own point
+/// in history: the slice is applied in rounds, each seeing the dimension as the rounds
+/// before it left it.
+async fn merge_slice(
+    tx: &Transaction<'_>,
+    spec: &DimensionSpec,
+    sql: &DimensionSql,
+    batch: NaiveDate,
+    rows: Vec<SourceRow>,
+    stats: &mut MergeStats,
+) -> Result<()> {
+    for round in crate::plan::rounds(rows) {
+        apply_round(tx, spec, sql, batch, round, stats).await?;
+    }
+    Ok(())
 }
 
 /// Plans and applies one round of a batch (at most one effective time per key), adding its
@@ -188,29 +256,82 @@ pub(super) async fn load_state(
     Ok(state)
 }
 
-/// sha256 over the batch's mergeable rows in a canonical order, leaving out the columns
-/// erased on deletion (erasure rewrites them in the feed; that is not a change of the batch).
-fn fingerprint(spec: &DimensionSpec, rows: &[SourceRow], skipped: u64) -> String {
-    let erase = spec.erase_positions();
-    let mut canon: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            let values: Vec<&Value> = r
-                .values
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !erase.contains(i))
-                .map(|(_, v)| v)
-                .collect();
-            serde_json::json!([r.key, r.effective, r.deleted, values]).to_string()
-        })
-        .collect();
-    canon.sort_unstable();
-    let mut h = Sha256::new();
-    h.update(skipped.to_be_bytes());
-    for c in &canon {
-        h.update(c.as_bytes());
-        h.update(b"\n");
+/// The prefix of a fingerprint made by [`Fingerprint`]'s order-free sum; one without it was
+/// written by an earlier version, which sorted the rows (see [`Fingerprint::new`]).
+const FINGERPRINT_V2: &str = "v2:";
+
+fn is_legacy(stored: &str) -> bool {
+    !stored.starts_with(FINGERPRINT_V2)
+}
+
+/// A fingerprint of a batch's mergeable rows, leaving out the columns erased on deletion
+/// (erasure rewrites them in the feed; that is not a change of the batch): it tells a
+/// re-delivered batch (a no-op) from a changed one (an error).
+///
+/// Each row's canonical JSON is hashed with SHA-256 and the digests are added as four
+/// 64-bit lanes, so the rows can be streamed in any order and never held; the row count and
+/// the count of rows without key or time are hashed in. A batch recorded by an earlier
+/// version has a fingerprint over the sorted rows (`legacy`): to compare with it, that one
+/// is computed instead, which holds the rows' canonical text in memory.
+struct Fingerprint {
+    erase: Vec<usize>,
+    legacy: Option<Vec<String>>,
+    lanes: [u64; 4],
+    rows: u64,
+}
+
+impl Fingerprint {
+    fn new(spec: &DimensionSpec, legacy: bool) -> Self {
+        Self {
+            erase: spec.erase_positions(),
+            legacy: legacy.then(Vec::new),
+            lanes: [0; 4],
+            rows: 0,
+        }
     }
-    hex::encode(h.finalize())
+
+    fn add(&mut self, r: &SourceRow) {
+        let values: Vec<&Value> = r
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.erase.contains(i))
+            .map(|(_, v)| v)
+            .collect();
+        let canon = serde_json::json!([r.key, r.effective, r.deleted, values]).to_string();
+        self.rows += 1;
+        match &mut self.legacy {
+            Some(all) => all.push(canon),
+            None => {
+                let digest = Sha256::digest(canon.as_bytes());
+                for (lane, bytes) in self.lanes.iter_mut().zip(digest.chunks_exact(8)) {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(bytes);
+                    *lane = lane.wrapping_add(u64::from_be_bytes(b));
+                }
+            }
+        }
+    }
+
+    fn finish(self, skipped: u64) -> String {
+        let mut h = Sha256::new();
+        h.update(skipped.to_be_bytes());
+        match self.legacy {
+            Some(mut canon) => {
+                canon.sort_unstable();
+                for c in &canon {
+                    h.update(c.as_bytes());
+                    h.update(b"\n");
+                }
+                hex::encode(h.finalize())
+            }
+            None => {
+                h.update(self.rows.to_be_bytes());
+                for lane in self.lanes {
+                    h.update(lane.to_be_bytes());
+                }
+                format!("{FINGERPRINT_V2}{}", hex::encode(h.finalize()))
+            }
+        }
+    }
 }

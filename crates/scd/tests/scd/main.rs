@@ -11,3 +11,4 @@ mod db_props;
 mod model;
 mod pg;
 mod project;
+mod slices;
