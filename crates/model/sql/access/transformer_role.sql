@@ -85,6 +85,11 @@ GRANT SELECT, UPDATE (result, observed_value) ON ops.validation_results TO {role
 -- Row counts after each transform, with the change since the previous one.
 GRANT SELECT, INSERT ON ops.table_stats TO {role};
 
+-- @table_row_counts
+-- The last exact counts the transform's own tables are carried from (0050); the function
+-- locks the table to measure one transform at a time.
+GRANT SELECT, INSERT, UPDATE ON ops.table_row_counts TO {role};
+
 -- @scd_batches
 -- The SCD merge log; a rebuild (--rebuild-from) forgets the batches it replays.
 GRANT SELECT, INSERT, DELETE ON ops.scd_batches TO {role};

@@ -20,9 +20,8 @@
 //! ```no_run
 //! # async fn demo(client: &mut tokio_postgres::Client) -> retention_model::Result<()> {
 //! let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default();
-//! let stats = retention_model::transform::run_day(client, day).await?;
-//! println!("{} facts, {} rejected", stats.facts_inserted, stats.rows_rejected());
-//! retention_model::transform::record_table_stats(client, None, Some(day)).await?;
+//! let (stats, tables) = retention_model::transform::run_day_measured(client, day, None).await?;
+//! println!("{} facts, {} rejected, {tables} tables measured", stats.facts_inserted, stats.rows_rejected());
 //! # Ok(()) }
 //! ```
 
@@ -57,6 +56,20 @@ pub const MARTS: [&str; 6] = [
 pub(crate) const DAY_SQL: &str = include_str!("../../sql/transform/day.sql");
 pub(crate) const MARTS_SQL: &str = include_str!("../../sql/transform/marts.sql");
 pub(crate) const KPIS_SQL: &str = include_str!("../../sql/transform/kpis.sql");
+const TABLE_STATS_SQL: &str = include_str!("../../sql/transform/table_stats.sql");
+
+/// The statements of `day.sql` that change the row count of a table only the transform
+/// writes, and the sign of their row count: the net change `sql/transform/table_stats.sql`
+/// carries those tables' counts by. A test checks that no other statement inserts into or
+/// deletes from them.
+const CARRIED: [(&str, &str, i64); 6] = [
+    ("delete_facts", "dw.fact_user_events", -1),
+    ("facts", "dw.fact_user_events", 1),
+    ("delete_event_ids", "dw.fact_event_ids", -1),
+    ("event_ids", "dw.fact_event_ids", 1),
+    ("delete_summaries", "dw.fact_user_weekly_summary", -1),
+    ("summaries", "dw.fact_user_weekly_summary", 1),
+];
 
 /// Small readable cuts of the marts, as (title, query) pairs whose columns are all text: what
 /// `retention demo` prints.
@@ -106,6 +119,27 @@ impl TransformStats {
 
 /// Transforms batch day `date` in one transaction (see the module docs); returns its figures.
 pub async fn run_day(client: &mut Client, date: NaiveDate) -> Result<TransformStats> {
+    Ok(transform_day(client, date, None).await?.0)
+}
+
+/// [`run_day`], then, in the same transaction, appends the table statistics of run `run_id`
+/// to `ops.table_stats` (see [`record_table_stats`]); returns the figures and how many
+/// tables were measured. The tables only the transform writes are not counted but carried
+/// from their last exact count by the transaction's own inserts and deletes
+/// (`sql/transform/table_stats.sql`), so the cost does not grow with the warehouse.
+pub async fn run_day_measured(
+    client: &mut Client,
+    date: NaiveDate,
+    run_id: Option<i64>,
+) -> Result<(TransformStats, u64)> {
+    transform_day(client, date, Some(run_id)).await
+}
+
+async fn transform_day(
+    client: &mut Client,
+    date: NaiveDate,
+    measure: Option<Option<i64>>,
+) -> Result<(TransformStats, u64)> {
     let started = Instant::now();
     let tx = client.transaction().await?;
     lock_step_xact(&tx, STEP, Some(date)).await?;
@@ -113,6 +147,7 @@ pub async fn run_day(client: &mut Client, date: NaiveDate) -> Result<TransformSt
         date: Some(date),
         ..TransformStats::default()
     };
+    let mut carried: BTreeMap<&str, i64> = BTreeMap::new();
     for Statement { name, sql, bound } in statements::parse(DAY_SQL) {
         let params: &[&(dyn ToSql + Sync)] = if bound { &[&date] } else { &[] };
         if name == "counts" {
@@ -131,6 +166,11 @@ pub async fn run_day(client: &mut Client, date: NaiveDate) -> Result<TransformSt
             if name == "delete_facts" {
                 stats.facts_replaced = n;
             }
+            for (statement, table, sign) in CARRIED {
+                if statement == name {
+                    *carried.entry(table).or_default() += sign * i64::try_from(n).unwrap_or(0);
+                }
+            }
             tracing::debug!(statement = name, rows = n, "transform {date}");
         }
     }
@@ -141,13 +181,24 @@ pub async fn run_day(client: &mut Client, date: NaiveDate) -> Result<TransformSt
         tracing::debug!(statement = name, rows = n, "marts {date}");
     }
     stats.marts_ms = marts_started.elapsed().as_millis() as u64;
+    let mut measured = 0;
+    if let Some(run_id) = measure {
+        let tables: Vec<&str> = carried.keys().copied().collect();
+        let deltas: Vec<i64> = carried.values().copied().collect();
+        let row = tx
+            .query_one(TABLE_STATS_SQL, &[&run_id, &Some(date), &tables, &deltas])
+            .await?;
+        measured = u64::try_from(row.get::<_, i32>(0)).unwrap_or(0);
+    }
     tx.commit().await?;
     stats.duration_ms = started.elapsed().as_millis() as u64;
-    Ok(stats)
+    Ok((stats, measured))
 }
 
-/// Appends to `ops.table_stats` the row count of every `staging`, `quarantine`, `dw` and
-/// `marts` table with its change since the previous measurement; returns how many tables.
+/// Appends to `ops.table_stats` the row count of every `quarantine`, `dw` and `marts` table
+/// with its change since the previous measurement, each table counted; returns how many
+/// tables. A transform measures with [`run_day_measured`] instead, which does not count the
+/// tables it alone writes.
 pub async fn record_table_stats(
     client: &impl GenericClient,
     run_id: Option<i64>,

@@ -18,9 +18,8 @@ impl Pipeline {
             transform::STEP,
             Some(date),
             async |client, run_id| {
-                let stats = transform::run_day(client, date).await?;
-                let tables =
-                    transform::record_table_stats(&*client, Some(run_id), Some(date)).await?;
+                let (stats, tables) =
+                    transform::run_day_measured(client, date, Some(run_id)).await?;
                 if stats.rows_staged == 0 {
                     tracing::warn!(
                         "transform {date}: no staged events for this day (was it loaded?)"

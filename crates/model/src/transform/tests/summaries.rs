@@ -216,3 +216,135 @@ async fn table_stats_record_every_warehouse_table_with_its_delta() {
         "partitions are not tables of their own"
     );
 }
+
+/// The counts the transform carries (its own tables: not counted, but the last exact count
+/// plus its statements' inserts minus deletes) equal `count(*)` after new days, a re-run that
+/// replaces a day's facts, and a late event that lands in another month's partition.
+#[tokio::test]
+async fn carried_table_counts_equal_a_full_count_after_new_days_reruns_and_late_events() {
+    let db = TestDb::migrated().await;
+    let mut c = db.client().await;
+    dims(&c).await;
+    let ev = |line, id, ts| -> Ev<'static> {
+        (
+            line,
+            Some(id),
+            Some(ts),
+            Some(1),
+            Some("s"),
+            "click",
+            None,
+            None,
+            None,
+            None,
+            "web",
+        )
+    };
+    let carried = [
+        "dw.fact_event_ids",
+        "dw.fact_user_events",
+        "dw.fact_user_weekly_summary",
+    ];
+    let check = async |c: &Client, when: &str| {
+        for table in carried {
+            let recorded: i64 = c
+                .query_one(
+                    "SELECT row_count FROM ops.table_stats WHERE table_name = $1 \
+                     ORDER BY stat_id DESC LIMIT 1",
+                    &[&table],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            let counted: i64 = c
+                .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+                .await
+                .unwrap()
+                .get(0);
+            assert_eq!(recorded, counted, "{table} after {when}");
+        }
+    };
+    stage(
+        &c,
+        "2026-01-30",
+        &[
+            ev(2, "a", "2026-01-30T10:00:00Z"),
+            ev(3, "b", "2026-01-30T11:00:00Z"),
+        ],
+    )
+    .await;
+    run_day_measured(&mut c, day("2026-01-30"), None)
+        .await
+        .unwrap();
+    check(&c, "the first day (counted)").await;
+    stage(
+        &c,
+        "2026-02-02",
+        &[
+            ev(2, "c", "2026-02-02T10:00:00Z"),
+            // Late: January's partition, and a week the first day already touched.
+            ev(3, "d", "2026-01-31T23:00:00Z"),
+            ev(4, "e", "2026-02-01T09:00:00Z"),
+        ],
+    )
+    .await;
+    run_day_measured(&mut c, day("2026-02-02"), None)
+        .await
+        .unwrap();
+    check(&c, "a second day with late events (carried)").await;
+    // The first day again, with one event fewer: its facts are replaced.
+    c.batch_execute(
+        "DELETE FROM staging.events WHERE batch_date = '2026-01-30' AND event_id = 'b'",
+    )
+    .await
+    .unwrap();
+    run_day_measured(&mut c, day("2026-01-30"), None)
+        .await
+        .unwrap();
+    check(&c, "a re-run that replaced the first day's facts").await;
+    let base: i64 = c
+        .query_one(
+            "SELECT row_count FROM ops.table_row_counts WHERE table_name = 'dw.fact_user_events'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(base, 4, "a, c, d, e");
+}
+
+/// Every statement of the transform that inserts into or deletes from a table whose count it
+/// carries is one of [`CARRIED`], with the sign of what it does.
+#[test]
+fn every_statement_changing_a_carried_table_is_counted_in_its_delta() {
+    let mut found = Vec::new();
+    for sql in [DAY_SQL, MARTS_SQL] {
+        for s in statements::parse(sql) {
+            let code: String = s
+                .sql
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut tables: Vec<&str> = CARRIED.iter().map(|(_, t, _)| *t).collect();
+            tables.dedup();
+            for table in tables {
+                for (verb, sign) in [
+                    ("INSERT INTO", 1),
+                    ("DELETE FROM", -1),
+                    ("MERGE INTO", 0),
+                    ("TRUNCATE", 0),
+                ] {
+                    let target = format!("{verb} {table} ");
+                    if code.contains(&target) || code.ends_with(&format!("{verb} {table}")) {
+                        found.push((s.name, table, sign));
+                    }
+                }
+            }
+        }
+    }
+    found.sort();
+    let mut want = CARRIED.to_vec();
+    want.sort();
+    assert_eq!(found, want);
+}
