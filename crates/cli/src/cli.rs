@@ -232,8 +232,10 @@ pub struct RunArgs {
     pub sim: SimArgs,
     /// With 2 or more, the next day's generate, load and validate run while this day's
     /// transform does; scd and transform stay in date order, so the warehouse is the same.
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub jobs: usize,
+    /// 1 runs every step in turn. [default: the number of cores, at most 2: one day is
+    /// prepared ahead, so more jobs do not add more]
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
     /// Afterwards, write the HTML report of the whole warehouse to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
@@ -274,6 +276,12 @@ pub fn parse() -> Result<Cli, ExitCode> {
         let _ = e.print();
         ExitCode::from(code)
     })
+}
+
+/// `run --jobs` when not given: the number of cores, at most 2 (one day is prepared ahead of
+/// the one being transformed, so a third job would have nothing to do).
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
 }
 
 #[cfg(test)]

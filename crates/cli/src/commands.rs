@@ -108,7 +108,13 @@ async fn dispatch(pipeline: &Pipeline, command: Command) -> Result<Summary, Erro
             let started = Instant::now();
             let mut renderer = Renderer::default();
             let days = pipeline
-                .run_jobs(&sim(&a.sim), a.from, a.to, a.jobs, &mut |e| renderer.on(e))
+                .run_jobs(
+                    &sim(&a.sim),
+                    a.from,
+                    a.to,
+                    a.jobs.unwrap_or_else(crate::cli::default_jobs),
+                    &mut |e| renderer.on(e),
+                )
                 .await?;
             let mut summary = range_summary("run", a.from, a.to, &days, started);
             if let Some(out) = &a.report {
