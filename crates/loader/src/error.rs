@@ -83,6 +83,11 @@ pub enum Error {
     /// `products.csv`).
     #[error("{0}: not a landing file (events.csv, users.csv or products.csv)")]
     UnknownFile(String),
+    /// The erasure description ([`Erasure`](crate::Erasure)) cannot be applied: a name that
+    /// is not a plain identifier, a place with nothing to erase, places without a register,
+    /// or dimensions naming different registers. Nothing was loaded.
+    #[error("erasure description: {0}")]
+    Erasure(String),
     /// The parser thread stopped unexpectedly.
     #[error("the parser of {0} stopped unexpectedly")]
     ParserFailed(String),

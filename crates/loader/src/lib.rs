@@ -12,8 +12,11 @@
 //!   dropped, the new ones attached and the transaction committed. A failed or killed load
 //!   changes nothing.
 //! - [`LoadOptions`], [`LoadReport`] / [`FileReport`]: behaviour and per-file figures.
-//! - [`erasure`]: the places a load erases an erased user's data in, checked against the
-//!   dimensions configuration's `erase_in`.
+//! - [`Erasure`] ([`LoadOptions::erasure`]): the places an erased user's personal data is
+//!   erased in, as `retention-scd` describes them (`config/dimensions.yaml`'s
+//!   `bookkeeping.erasures`, `erase_in`). The load renders the statements of the places it
+//!   writes from it (one template, `sql/erase_place.sql`): the new `staging` partitions and
+//!   its rejects in `quarantine`; see [`erasure`].
 //! - [`parse_file`]: the same parsing and typing without a database ([`ParsedFile`],
 //!   [`RejectedRecord`]), to check a file before loading it.
 //!
@@ -53,6 +56,7 @@ mod spec;
 mod typed;
 mod warehouse;
 
+pub use erasure::Erasure;
 pub use error::{Error, Result};
 pub use landing::{LandingDay, MAX_MANIFEST_BYTES};
 pub use load::{LoadOptions, Loader, load_day};

@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use retention_loader::{Error, LandingDay, LoadOptions, LoadReport, load_day};
+use retention_loader::{Erasure, Error, LandingDay, LoadOptions, LoadReport, load_day};
 use retention_testing::TestDb;
 
 async fn load(
@@ -409,6 +409,77 @@ async fn a_reload_keeps_erased_users_erased_in_staging_and_quarantine() {
             ]
         );
     }
+}
+
+/// The erasure statements are driven by the description in the options: with only
+/// `full_name` among the staging place's columns, an erased user's email stays; a place in a
+/// table the load does not write (here one that does not even exist) is left alone.
+#[tokio::test]
+async fn a_custom_erasure_description_is_what_the_load_erases() {
+    let db = TestDb::migrated().await;
+    let data = tempfile::tempdir().unwrap();
+    write_day(data.path(), day(4), &Files::clean(1));
+    let c = db.client().await;
+    c.execute(
+        "INSERT INTO ops.erasures (user_id, deleted_at, batch_date) VALUES (2, '2025-03-05', '2025-03-05')",
+        &[],
+    )
+    .await
+    .unwrap();
+    let mut erasure = Erasure::built_in();
+    erasure.places[0].null_columns = vec!["full_name".to_owned()];
+    erasure.places.push(retention_loader::erasure::ErasePlace {
+        table: "elsewhere.not_loaded".to_owned(),
+        ..erasure.places[0].clone()
+    });
+    let options = LoadOptions {
+        erasure,
+        ..LoadOptions::default()
+    };
+    let landing = LandingDay::open(data.path(), day(4), false).unwrap();
+    load_day(db.config(), &landing, &options).await.unwrap();
+    let rows: Vec<(i64, Option<String>, Option<String>)> = c
+        .query(
+            "SELECT user_id, email, full_name FROM staging.users ORDER BY user_id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (1, Some("a@x.io".to_owned()), Some("Ann A".to_owned())),
+            (2, Some("b@x.io".to_owned()), None)
+        ]
+    );
+    // With nothing to erase, the same day reloads with every value.
+    let options = LoadOptions {
+        erasure: Erasure::none(),
+        ..LoadOptions::default()
+    };
+    load_day(db.config(), &landing, &options).await.unwrap();
+    assert_eq!(
+        count(
+            &c,
+            "SELECT count(*) FROM staging.users WHERE email IS NOT NULL AND full_name IS NOT NULL"
+        )
+        .await,
+        2
+    );
+    // A description that cannot be rendered stops the load before it changes anything.
+    let mut bad = Erasure::built_in();
+    bad.places[0].null_columns = vec!["full_name; --".to_owned()];
+    let options = LoadOptions {
+        erasure: bad,
+        ..LoadOptions::default()
+    };
+    assert!(matches!(
+        load_day(db.config(), &landing, &options).await,
+        Err(Error::Erasure(_))
+    ));
 }
 
 #[tokio::test]

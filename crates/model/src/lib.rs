@@ -3,7 +3,7 @@
 //! - [`landing`]: the landing-file contract between generator and loader ([`Manifest`],
 //!   headers, file names).
 //! - [`RejectReason`]: the one list of reason codes a refused row is quarantined under, checked
-//!   against the transform's SQL.
+//!   against the transform's SQL; [`DIMENSION_MERGE`]: those the dimension merge writes.
 //! - [`EventType`] and [`Money`]: the domain values with their exact rules (event type
 //!   normalisation, `numeric(12,2)` money as integer cents with a binary `NUMERIC` codec).
 //! - [`DbConfig`]: where the database is (`--database-url`, `DATABASE_URL`, libpq `PG*`),
@@ -47,7 +47,7 @@ pub use migrate::{
     prepare_calendar,
 };
 pub use money::{Money, MoneyError};
-pub use reason::{RejectReason, Stage, codes_in_sql};
+pub use reason::{DIMENSION_MERGE, RejectReason, Stage, codes_in_sql};
 pub use tls::SslMode;
 
 /// Version of the landing-file and warehouse contract; bumped when either changes shape.

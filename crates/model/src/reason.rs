@@ -6,7 +6,11 @@
 //! the [`Stage::Load`] codes from Rust; the transform refuses rows with the
 //! [`Stage::Transform`] codes in `crates/model/sql/transform/day.sql`, whose spellings a test here checks
 //! against this enum (each code the SQL writes is a variant, and each transform variant is
-//! written by the SQL).
+//! written by the SQL or is one of [`DIMENSION_MERGE`]'s). The dimension merge
+//! (`retention scd`, stage `transform` too) quarantines feed rows without a key or an
+//! effective time under codes `retention-scd` builds from each dimension's spec
+//! (`DimensionSpec::reject_reasons`): [`DIMENSION_MERGE`] names them for the built-in
+//! dimensions, and a test of `retention-pipeline` checks the two agree.
 
 use std::fmt;
 
@@ -68,11 +72,26 @@ pub enum RejectReason {
     InvalidPurchase,
     /// The `event_id` was already accepted (earlier in the batch or in an earlier batch).
     DuplicateEvent,
+    /// A `products.csv` feed row without `product_id` (the dimension merge).
+    MissingProductId,
+    /// A `users.csv` or `products.csv` feed row without `updated_at` (the dimension merge).
+    MissingUpdatedAt,
 }
 
+/// The codes the dimension merge (`retention-scd`) writes for the built-in dimensions
+/// (`config/dimensions.yaml`): `missing_<natural_key>` and `missing_<effective_time>` of
+/// `dim_user` and `dim_product`, in that order, without repeats. A test of
+/// `retention-pipeline` checks them against `DimensionSpec::reject_reasons`.
+pub const DIMENSION_MERGE: [RejectReason; 3] = [
+    RejectReason::MissingUserId,
+    RejectReason::MissingUpdatedAt,
+    RejectReason::MissingProductId,
+];
+
 impl RejectReason {
-    /// Every reason code, load codes first, each stage in the order its checks run.
-    pub const ALL: [RejectReason; 18] = [
+    /// Every reason code, load codes first, each stage in the order its checks run (the
+    /// transform's, then those only the dimension merge writes).
+    pub const ALL: [RejectReason; 20] = [
         Self::BadFieldCount,
         Self::BadTimestamp,
         Self::BadNumber,
@@ -91,6 +110,8 @@ impl RejectReason {
         Self::TimestampOutOfRange,
         Self::InvalidPurchase,
         Self::DuplicateEvent,
+        Self::MissingProductId,
+        Self::MissingUpdatedAt,
     ];
 
     /// The code as SQL, the manifest and reports spell it (matches the
@@ -115,6 +136,8 @@ impl RejectReason {
             Self::TimestampOutOfRange => "timestamp_out_of_range",
             Self::InvalidPurchase => "invalid_purchase",
             Self::DuplicateEvent => "duplicate_event",
+            Self::MissingProductId => "missing_product_id",
+            Self::MissingUpdatedAt => "missing_updated_at",
         }
     }
 
@@ -138,7 +161,9 @@ impl RejectReason {
             | Self::UnknownProduct
             | Self::TimestampOutOfRange
             | Self::InvalidPurchase
-            | Self::DuplicateEvent => Stage::Transform,
+            | Self::DuplicateEvent
+            | Self::MissingProductId
+            | Self::MissingUpdatedAt => Stage::Transform,
         }
     }
 
@@ -223,6 +248,9 @@ mod tests {
         all
     }
 
+    /// Each code the model's SQL writes is a transform variant, and each transform variant is
+    /// written by that SQL or by the dimension merge ([`DIMENSION_MERGE`], checked against
+    /// `retention-scd` by `retention-pipeline`).
     #[test]
     fn every_code_the_sql_writes_is_a_variant_and_every_transform_variant_is_written() {
         let mut seen = BTreeSet::new();
@@ -240,8 +268,14 @@ mod tests {
         }
         for r in RejectReason::ALL {
             if r.stage() == Stage::Transform {
-                assert!(seen.contains(&r), "no transform SQL writes reason {r}");
+                assert!(
+                    seen.contains(&r) || DIMENSION_MERGE.contains(&r),
+                    "neither the transform SQL nor the dimension merge writes reason {r}"
+                );
             }
+        }
+        for r in DIMENSION_MERGE {
+            assert_eq!(r.stage(), Stage::Transform, "{r}");
         }
     }
 

@@ -109,8 +109,13 @@ impl From<retention_generator::Error> for Error {
 }
 
 impl From<retention_loader::Error> for Error {
+    /// An erasure description the dimensions file cannot give is the caller's; the rest are
+    /// runtime.
     fn from(e: retention_loader::Error) -> Self {
-        Self::Runtime(e.to_string())
+        match e {
+            retention_loader::Error::Erasure(_) => Self::Usage(e.to_string()),
+            e => Self::Runtime(e.to_string()),
+        }
     }
 }
 

@@ -89,7 +89,8 @@ pub struct Bookkeeping {
 }
 
 /// The quarantine for feed rows without a natural key or an effective time, with the
-/// reason codes `missing_<natural_key>` and `missing_<effective_time>`. The table has the
+/// reason codes `missing_<natural_key>` and `missing_<effective_time>`
+/// ([`DimensionSpec::reject_reasons`]). The table has the
 /// columns `(batch_date date, stage text, source_file text, source_line bigint, reason text,
 /// detail text, row_json jsonb)` and, if `key_column` is given, that column for the key.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

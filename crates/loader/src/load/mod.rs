@@ -16,7 +16,7 @@ use deadpool_postgres::Pool;
 use retention_model::DbConfig;
 
 use crate::{
-    Error, FileReport, LandingDay, LoadReport, Result,
+    Erasure, Error, FileReport, LandingDay, LoadReport, Result,
     error::db,
     pool,
     spec::TABLES,
@@ -24,14 +24,11 @@ use crate::{
 };
 
 const DELETE_REJECTS: &str = include_str!("../../sql/delete_rejects.sql");
-pub(crate) const ERASE_REJECTS: &str = include_str!("../../sql/erase_rejects.sql");
 const INSERT_AUDIT: &str = include_str!("../../sql/insert_audit.sql");
 
 mod publish;
 mod stage;
 
-#[cfg(test)]
-pub(crate) use publish::ERASE_USERS;
 use publish::{copy_rejects, swap_partition};
 use stage::stage_file;
 
@@ -54,6 +51,10 @@ pub struct LoadOptions {
     pub connect_attempts: u32,
     /// How long to wait for a pooled connection before giving up on an attempt.
     pub pool_wait: Duration,
+    /// Where an erased user's personal data is erased, of which the load applies the places
+    /// it writes (a new staging partition, its rejects). Default [`Erasure::built_in`]; a
+    /// pipeline passes [`Erasure::from_dimensions`] of its dimensions file.
+    pub erasure: Erasure,
 }
 
 impl Default for LoadOptions {
@@ -65,6 +66,7 @@ impl Default for LoadOptions {
             max_record_bytes: crate::csv::MAX_RECORD_BYTES,
             connect_attempts: 5,
             pool_wait: Duration::from_secs(30),
+            erasure: Erasure::built_in(),
         }
     }
 }
@@ -91,6 +93,8 @@ impl Loader {
     /// Loads `day` as its batch date, replacing that batch in `staging` and its load rejects
     /// in `quarantine` in one transaction: on any error nothing changes.
     pub async fn load(&self, day: &LandingDay, options: &LoadOptions) -> Result<LoadReport> {
+        let tables: Vec<&str> = TABLES.iter().map(|t| t.table).collect();
+        let erasure = options.erasure.plan(&tables)?;
         let mut conn = pool::connection(&self.pool, options).await?;
         let tx = conn
             .transaction()
@@ -107,9 +111,11 @@ impl Loader {
             .await
             .map_err(db("clearing the day's load rejects"))?;
         let quarantined = copy_rejects(&tx, date, &staged).await?;
-        tx.execute(ERASE_REJECTS, &[&date])
-            .await
-            .map_err(db("keeping erased users' rejects erased"))?;
+        for erase in erasure.rejects() {
+            tx.execute(erase, &[&date])
+                .await
+                .map_err(db("keeping erased users' rejects erased"))?;
+        }
         let generator = serde_json::json!({
             "generator_version": day.manifest().generator_version,
             "seed": day.manifest().seed,
@@ -173,7 +179,7 @@ impl Loader {
             });
         }
         for s in &staged {
-            swap_partition(&tx, s, date).await?;
+            swap_partition(&tx, s, date, &erasure).await?;
         }
         tx.commit().await.map_err(db("committing the load"))?;
         Ok(LoadReport {

@@ -10,12 +10,11 @@ use retention_model::Stage;
 use tokio_postgres::{Transaction, binary_copy::BinaryCopyInWriter};
 
 use super::stage::{Staged, quote};
-use crate::{Result, error::db};
+use crate::{Result, erasure::Plan, error::db};
 
 const DAY_PARTITIONS: &str = include_str!("../../sql/day_partitions.sql");
 const DROP_PARTITION: &str = include_str!("../../sql/drop_partition.sql");
 const ATTACH_PARTITION: &str = include_str!("../../sql/attach_partition.sql");
-pub(crate) const ERASE_USERS: &str = include_str!("../../sql/erase_users.sql");
 const COPY_REJECTS: &str = include_str!("../../sql/copy_rejects.sql");
 
 pub(super) async fn copy_rejects(
@@ -58,17 +57,20 @@ pub(super) async fn copy_rejects(
     writer.finish().await.map_err(db(context))
 }
 
-/// Drops the batch's old partition(s) and attaches the new one under its final name.
+/// Erases in the new partition what the erasure places of its table say (an erased user's
+/// reloaded rows must not bring their data back), drops the batch's old partition(s) and
+/// attaches the new one under its final name.
 pub(super) async fn swap_partition(
     tx: &Transaction<'_>,
     s: &Staged,
     date: NaiveDate,
+    erasure: &Plan,
 ) -> Result<()> {
-    if s.spec.table == "users" {
-        let erase = ERASE_USERS.replace("{new}", &quote(&s.new));
-        tx.execute(&erase, &[])
-            .await
-            .map_err(db("keeping erased users erased"))?;
+    for erase in erasure.staging(s.spec.table, &s.new)? {
+        tx.execute(&erase, &[&date]).await.map_err(db(format!(
+            "keeping erased users erased in staging.{}",
+            s.spec.table
+        )))?;
     }
     let old = tx
         .query(DAY_PARTITIONS, &[&s.spec.table, &date])

@@ -24,7 +24,9 @@ ORDER BY c.relispartition, 1;
 
 -- @load_rejects
 -- Its rejects: a reload deletes the day's load rejects and copies the new ones; erasure
--- empties the raw line of an erased user's reject (crates/loader/sql/erase_rejects.sql).
+-- empties the raw line of an erased user's reject (crates/loader/sql/erase_place.sql,
+-- rendered from the erase_in place of quarantine.rejected_rows: of its columns, the loader
+-- erases only those a load writes, which here is raw).
 GRANT SELECT, INSERT, DELETE ON quarantine.rejected_rows TO {role};
 
 -- @load_rejects_erase

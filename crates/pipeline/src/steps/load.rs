@@ -3,9 +3,10 @@
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use retention_loader::{LandingDay, LoadOptions, load_day};
+use retention_loader::{Erasure, LandingDay, LoadOptions, load_day};
 use retention_model::ops::RowCounts;
 
+use super::scd::dimension_specs;
 use crate::{Outcome, Pipeline, Result, Summary, tracked};
 
 /// What to load.
@@ -31,10 +32,13 @@ impl LoadRequest {
 }
 
 impl Pipeline {
-    /// Loads the request's day into staging (rows that do not parse go to quarantine).
+    /// Loads the request's day into staging (rows that do not parse go to quarantine). The
+    /// configured dimensions file says where the load erases an erased user's personal
+    /// data, as it says it for `scd` ([`Erasure::from_dimensions`]).
     pub async fn load(&self, req: &LoadRequest) -> Result<Summary> {
         let started = Instant::now();
         let date = req.date;
+        let erasure = Erasure::from_dimensions(&dimension_specs(&self.config)?)?;
         let db = self.db()?;
         let mut client = self.connect().await?;
         let (outcome, run_id) = tracked(&mut client, "load", Some(date), async |_, run_id| {
@@ -42,6 +46,7 @@ impl Pipeline {
             let options = LoadOptions {
                 force: req.force,
                 run_id: Some(run_id),
+                erasure: erasure.clone(),
                 ..LoadOptions::default()
             };
             let report = load_day(&db, &day, &options).await?;

@@ -155,3 +155,27 @@ async fn merge_day(
     }
     Ok(o)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use retention_model::DIMENSION_MERGE;
+
+    use super::*;
+
+    /// The reason codes `retention-scd` builds for the built-in dimensions are exactly the
+    /// ones `retention-model` names as the dimension merge's, so every code in quarantine is a
+    /// `RejectReason`.
+    #[test]
+    fn the_built_in_dimensions_reject_reasons_are_the_models_dimension_merge_codes() {
+        let specs = dimension_specs(&PipelineConfig::built_in()).unwrap();
+        let written: BTreeSet<String> = specs.iter().flat_map(|d| d.reject_reasons()).collect();
+        let named: BTreeSet<String> = DIMENSION_MERGE
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect();
+        assert_eq!(written, named);
+        assert_eq!(named.len(), DIMENSION_MERGE.len(), "no code named twice");
+    }
+}

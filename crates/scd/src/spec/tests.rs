@@ -32,6 +32,10 @@ fn a_dimensions_file_parses_and_validates() {
         ["country", "plan", "email", "full_name"]
     );
     assert_eq!(specs[0].erase_positions(), [2, 3]);
+    assert_eq!(
+        specs[0].reject_reasons(),
+        ["missing_user_id", "missing_updated_at"]
+    );
 }
 
 #[test]

@@ -141,6 +141,17 @@ impl DimensionSpec {
             .collect()
     }
 
+    /// The reason codes feed rows of this dimension are quarantined under
+    /// (`bookkeeping.rejects`): `missing_<natural_key>` for a row without its key, then
+    /// `missing_<effective_time>` for one without its effective time. The one place these
+    /// codes are spelled, so that a list of the pipeline's codes can be checked against it.
+    pub fn reject_reasons(&self) -> [String; 2] {
+        [
+            format!("missing_{}", self.natural_key),
+            format!("missing_{}", self.effective_time),
+        ]
+    }
+
     /// The clean-up steps for each column, in [`columns`](Self::columns) order.
     pub(crate) fn normalisers(&self) -> Vec<&[Normalise]> {
         self.columns()

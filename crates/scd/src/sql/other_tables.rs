@@ -66,8 +66,7 @@ impl DimensionSql {
             }
             _ => "to_jsonb(s)".to_owned(),
         };
-        let missing_key = literal(&format!("missing_{}", spec.natural_key));
-        let missing_time = literal(&format!("missing_{}", spec.effective_time));
+        let [missing_key, missing_time] = spec.reject_reasons().map(|code| literal(&code));
         let key_detail = literal(&format!(
             "{} is empty: the row cannot be merged",
             spec.natural_key
