@@ -142,9 +142,10 @@ pub struct GenerateArgs {
     pub snapshot: bool,
     #[command(flatten)]
     pub sim: SimArgs,
-    /// Worker threads for a range (days are independent; output is identical either way).
-    #[arg(long, default_value_t = 1)]
-    pub threads: usize,
+    /// Worker threads: a range's days are shared among them, one day's users are (the files
+    /// are identical either way). [default: the number of cores]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Args)]

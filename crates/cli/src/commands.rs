@@ -67,12 +67,12 @@ async fn dispatch(pipeline: &Pipeline, command: Command) -> Result<Summary, Erro
                 (None, Some((from, to))) => Days::Range(from, to),
                 (None, None) => return Err(Error::Usage("give --date or --from and --to".into())),
             };
-            let req = GenerateRequest {
-                days,
-                snapshot: a.snapshot,
-                sim: sim(&a.sim),
-                threads: a.threads,
-            };
+            let mut req = GenerateRequest::day(NaiveDate::MIN, sim(&a.sim));
+            req.days = days;
+            req.snapshot = a.snapshot;
+            if let Some(threads) = a.threads {
+                req.threads = threads;
+            }
             pipeline.generate(&req).await
         }
         Command::Load(a) => {

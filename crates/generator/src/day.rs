@@ -1,6 +1,11 @@
 //! Writing a day's landing files, and full snapshots.
 
-use std::{collections::BTreeMap, fs::File, path::Path};
+use std::{
+    collections::BTreeMap,
+    fs::File,
+    path::Path,
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
+};
 
 use chrono::NaiveDate;
 use retention_model::{
@@ -21,16 +26,39 @@ use crate::{
     rng::{CoreReader, Draw, PROFILE, day_slot, user_stream},
 };
 
+/// Users per block a worker thread writes at a time (a few MB of CSV at most).
+const USER_BLOCK: u64 = 10_000;
+
+/// What a worker wrote for a block of users.
+struct UserBlock {
+    events: CsvFile,
+    users: CsvFile,
+    mess: MessCounts,
+}
+
 impl Generator {
     /// Writes day `date` into `data_dir/dt=D/`: `events.csv`, `users.csv` (signups, changes
     /// and deletions of the day; on the first day also the whole initial population),
     /// `products.csv` (new and changed products; on the first day the whole catalogue), and
     /// last, atomically, `_manifest.json`. Depends on no other day.
+    ///
+    /// Uses the machine's cores ([`Generator::write_day_with`] chooses how many threads).
     pub fn write_day(&self, data_dir: &Path, date: NaiveDate) -> Result<Manifest> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.write_day_with(data_dir, date, threads)
+    }
+
+    /// [`Generator::write_day`] with up to `threads` worker threads (at least one); the files
+    /// are identical whatever the number.
+    pub fn write_day_with(
+        &self,
+        data_dir: &Path,
+        date: NaiveDate,
+        threads: usize,
+    ) -> Result<Manifest> {
         let day = self.day_index(date)?;
         let dir = landing::day_dir(data_dir, date);
         let _lock = prepare(&dir)?;
-        let mut counts = MessCounts::default();
 
         let mut products = CsvFile::create(&dir.join(PRODUCTS_FILE), &PRODUCTS_HEADER)?;
         let last_product = self.last_product(day);
@@ -55,14 +83,88 @@ impl Generator {
             }
         }
 
-        let events_file = CsvFile::create(&dir.join(EVENTS_FILE), &EVENTS_HEADER)?;
-        let mut events = DayEvents::new(self, day, hot, events_file);
+        let mut events = CsvFile::create(&dir.join(EVENTS_FILE), &EVENTS_HEADER)?;
         let mut users = CsvFile::create(&dir.join(USERS_FILE), &USERS_HEADER)?;
+        let mut mess = MessCounts::default();
+        // Users are independent (each draws from its own streams): worker threads take blocks
+        // of ids in turn and write them into memory; this thread appends them in id order
+        // (hashing and writing the files meanwhile), so the files are byte for byte those of
+        // one thread. At most a few blocks per worker are in memory at once.
+        let last_user = self.last_user(day);
+        let n_blocks = last_user.div_ceil(USER_BLOCK);
+        let block_ids = |b: u64| (b * USER_BLOCK + 1, ((b + 1) * USER_BLOCK).min(last_user));
+        let mut append = |block: UserBlock| -> Result<()> {
+            events.append(block.events)?;
+            users.append(block.users)?;
+            mess.merge(block.mess);
+            Ok(())
+        };
+        if threads <= 1 || n_blocks <= 1 {
+            for b in 0..n_blocks {
+                let (from, to) = block_ids(b);
+                append(self.user_block(day, from, to, &hot)?)?;
+            }
+        } else {
+            let next = AtomicU64::new(0);
+            let stop = AtomicBool::new(false);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, Result<UserBlock>)>(threads);
+            std::thread::scope(|scope| -> Result<()> {
+                for _ in 0..threads.min(n_blocks as usize) {
+                    let tx = tx.clone();
+                    let (next, stop, hot) = (&next, &stop, &hot);
+                    scope.spawn(move || {
+                        while !stop.load(Ordering::Relaxed) {
+                            let b = next.fetch_add(1, Ordering::Relaxed);
+                            if b >= n_blocks {
+                                break;
+                            }
+                            let (from, to) = block_ids(b);
+                            if tx.send((b, self.user_block(day, from, to, hot))).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+                drop(tx);
+                let mut waiting = BTreeMap::new();
+                let mut want = 0;
+                let result = (|| {
+                    for (b, block) in &rx {
+                        waiting.insert(b, block);
+                        while let Some(block) = waiting.remove(&want) {
+                            append(block?)?;
+                            want += 1;
+                        }
+                    }
+                    if want < n_blocks {
+                        return Err(Error::WorkerPanicked);
+                    }
+                    Ok(())
+                })();
+                // On an error, the workers stop at their next block (or send).
+                stop.store(true, Ordering::Relaxed);
+                drop(rx);
+                result
+            })?;
+        }
+        let files = BTreeMap::from([
+            (EVENTS_FILE.to_owned(), events.finish()?),
+            (USERS_FILE.to_owned(), users.finish()?),
+            (PRODUCTS_FILE.to_owned(), products.finish()?),
+        ]);
+        self.finish(&dir, date, files, mess, false)
+    }
+
+    /// The users.csv rows and events of users `from..=to` on day index `day`, in memory.
+    fn user_block(&self, day: i32, from: u64, to: u64, hot: &[HotProduct]) -> Result<UserBlock> {
+        let mut counts = MessCounts::default();
+        let mut events = DayEvents::new(self, day, hot.to_vec(), CsvFile::memory());
+        let mut users = CsvFile::memory();
         let dirty_rate = self.config.mess.dirty_user_row;
         let mut cores = CoreReader::new(&self.streams);
         let mut rng = self.streams.user(0, PROFILE);
         let mut day_rng = self.streams.user(0, PROFILE);
-        for id in 1..=self.last_user(day) {
+        for id in from..=to {
             let mut life = self.user_core(id, &mut cores);
             let deleted_today = life.deletion.is_some_and(|(d, _)| d == day);
             // A churned customer neither visits nor edits the profile: only a deletion can
@@ -96,12 +198,11 @@ impl Generator {
         }
         let mut mess = events.counts;
         mess.merge(counts);
-        let files = BTreeMap::from([
-            (EVENTS_FILE.to_owned(), events.file.finish()?),
-            (USERS_FILE.to_owned(), users.finish()?),
-            (PRODUCTS_FILE.to_owned(), products.finish()?),
-        ]);
-        self.finish(&dir, date, files, mess, false)
+        Ok(UserBlock {
+            events: events.file,
+            users,
+            mess,
+        })
     }
 
     /// Writes a full snapshot as of the end of the day before `date` into

@@ -49,6 +49,9 @@ pub enum Error {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A worker thread writing a block of users panicked (a bug: nothing a user can cause).
+    #[error("a generator worker thread panicked")]
+    WorkerPanicked,
     /// Writing the manifest failed.
     #[error(transparent)]
     Manifest(#[from] retention_model::Error),

@@ -15,11 +15,13 @@ use crate::{Error, Result};
 
 const FLUSH_AT: usize = 1 << 17;
 
-/// One landing file being written: the buffer, the running checksum and the row count.
+/// One landing file being written: the buffer, the running checksum and the row count. Or,
+/// made by [`CsvFile::memory`], a block of rows kept in memory (no header) until appended to
+/// a file: how worker threads write their share of a day.
 #[derive(Debug)]
 pub struct CsvFile {
     path: PathBuf,
-    file: File,
+    file: Option<File>,
     hasher: Sha256,
     /// The bytes not yet written; rows are appended here.
     pub buf: Vec<u8>,
@@ -38,11 +40,32 @@ impl CsvFile {
         buf.push(b'\n');
         Ok(Self {
             path: path.to_owned(),
-            file,
+            file: Some(file),
             hasher: Sha256::new(),
             buf,
             rows: 0,
         })
+    }
+
+    /// A block of rows kept in memory, for [`CsvFile::append`].
+    pub fn memory() -> Self {
+        Self {
+            path: PathBuf::new(),
+            file: None,
+            hasher: Sha256::new(),
+            buf: Vec::with_capacity(FLUSH_AT),
+            rows: 0,
+        }
+    }
+
+    /// Appends the rows of an in-memory block, as if they had been written here.
+    pub fn append(&mut self, block: CsvFile) -> Result<()> {
+        self.buf.extend_from_slice(&block.buf);
+        self.rows += block.rows;
+        if self.buf.len() >= FLUSH_AT {
+            self.flush()?;
+        }
+        Ok(())
     }
 
     /// Marks the end of a record (its bytes, newline included, are already in `buf`).
@@ -56,8 +79,12 @@ impl CsvFile {
     }
 
     fn flush(&mut self) -> Result<()> {
+        let Some(file) = self.file.as_mut() else {
+            // An in-memory block keeps its rows until appended.
+            return Ok(());
+        };
         self.hasher.update(&self.buf);
-        self.file.write_all(&self.buf).map_err(|source| Error::Io {
+        file.write_all(&self.buf).map_err(|source| Error::Io {
             context: format!("writing {}", self.path.display()),
             source,
         })?;
@@ -68,10 +95,12 @@ impl CsvFile {
     /// Writes what is left and returns the manifest entry.
     pub fn finish(mut self) -> Result<FileEntry> {
         self.flush()?;
-        self.file.flush().map_err(|source| Error::Io {
-            context: format!("closing {}", self.path.display()),
-            source,
-        })?;
+        if let Some(file) = self.file.as_mut() {
+            file.flush().map_err(|source| Error::Io {
+                context: format!("closing {}", self.path.display()),
+                source,
+            })?;
+        }
         Ok(FileEntry {
             rows: self.rows,
             sha256: hex::encode(self.hasher.finalize()),

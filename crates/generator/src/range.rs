@@ -30,13 +30,16 @@ impl Generator {
         let failed = AtomicBool::new(false);
         let results: Mutex<Vec<Option<Result<Manifest>>>> =
             Mutex::new(dates.iter().map(|_| None).collect());
+        // One day: its users are shared out among the threads; several: the days are, each
+        // written by one thread.
+        let per_day = if dates.len() == 1 { threads } else { 1 };
         std::thread::scope(|scope| {
             for _ in 0..threads.clamp(1, dates.len().max(1)) {
                 scope.spawn(|| {
                     while !failed.load(Ordering::Relaxed) {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&date) = dates.get(i) else { break };
-                        let result = self.write_day(data_dir, date);
+                        let result = self.write_day_with(data_dir, date, per_day);
                         if result.is_err() {
                             failed.store(true, Ordering::Relaxed);
                         }

@@ -106,3 +106,27 @@ fn scale_must_be_positive() {
         assert!(retention_generator::Generator::new(config.clone(), 42, scale).is_err());
     }
 }
+
+/// A day's users are shared out among threads in blocks of 20,000 ids: with a population of
+/// several blocks, any number of threads writes the files one thread writes, the first day
+/// (the whole initial population in users.csv) included.
+#[test]
+fn a_day_split_among_threads_is_byte_identical_to_one_thread() {
+    let g = generator(10.0, 7);
+    assert!(g.last_user(0) > 60_000, "{} users", g.last_user(0));
+    for day in ["2026-01-01", "2026-03-10"] {
+        let one = tempfile::tempdir().unwrap();
+        g.write_day_with(one.path(), date(day), 1).unwrap();
+        for threads in [2, 3] {
+            let many = tempfile::tempdir().unwrap();
+            g.write_day_with(many.path(), date(day), threads).unwrap();
+            for file in FILES {
+                assert_eq!(
+                    bytes(one.path(), day, file),
+                    bytes(many.path(), day, file),
+                    "{day} {file} with {threads} threads"
+                );
+            }
+        }
+    }
+}

@@ -31,18 +31,19 @@ pub struct GenerateRequest {
     pub snapshot: bool,
     /// Seed and scale.
     pub sim: Sim,
-    /// Worker threads for a range (days are independent; output is identical either way).
+    /// Worker threads: a range's days are shared among them, one day's users are (the files
+    /// are identical either way). Default: the number of cores.
     pub threads: usize,
 }
 
 impl GenerateRequest {
-    /// One day, on one thread.
+    /// One day, on as many threads as there are cores.
     pub fn day(date: NaiveDate, sim: Sim) -> Self {
         Self {
             days: Days::One(date),
             snapshot: false,
             sim,
-            threads: 1,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
