@@ -64,8 +64,14 @@ impl Day {
 
     /// Starts `step` as its own process (stdout and stderr piped).
     pub fn spawn(&self, step: &str) -> Child {
+        self.spawn_with(step, &[])
+    }
+
+    /// [`Day::spawn`] with extra arguments after the step's own.
+    pub fn spawn_with(&self, step: &str, extra: &[&str]) -> Child {
         Command::new(env!("CARGO_BIN_EXE_retention"))
             .args(self.args(step))
+            .args(extra)
             .env_remove("DATABASE_URL")
             .env_remove("RETENTION_DATA_DIR")
             .env_remove("RETENTION_SEED")
@@ -483,26 +489,31 @@ pub async fn advisory_waiter(observer: &Client) -> Option<i32> {
 /// too quick to be caught.
 pub async fn generate_stopped_mid_file(day: &Day) -> Child {
     let dir = &day.landing();
+    let full = reference().landing["users.csv"].len() as u64;
+    let len = || std::fs::metadata(dir.join("users.csv")).map_or(0, |m| m.len());
     for _ in 0..20 {
         // From an empty directory, so that bytes in users.csv are this run's.
         if dir.exists() {
             std::fs::remove_dir_all(dir).unwrap();
         }
-        let mut child = day.spawn("generate");
+        // One thread: users.csv then grows block by block over the whole generation (with
+        // more, the blocks are ready at once and the file is written in a burst at the end).
+        // What is tested, publication by the manifest last, is the same either way.
+        let mut child = day.spawn_with("generate", &["--threads", "1"]);
         let writing = poll(Duration::from_secs(30), || {
             let exited = matches!(child.try_wait(), Ok(Some(_)));
             async move {
                 if exited {
                     return Some(false);
                 }
-                let len = std::fs::metadata(dir.join("users.csv")).map_or(0, |m| m.len());
-                (len > 0 && !dir.join(MANIFEST).exists()).then_some(true)
+                let len = len();
+                (len > 0 && len < full && !dir.join(MANIFEST).exists()).then_some(true)
             }
         })
         .await;
         if writing == Some(true) {
             signal(&child, "STOP");
-            if !dir.join(MANIFEST).exists() && child.try_wait().unwrap().is_none() {
+            if len() < full && !dir.join(MANIFEST).exists() && child.try_wait().unwrap().is_none() {
                 return child;
             }
             signal(&child, "CONT");
