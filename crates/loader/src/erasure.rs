@@ -365,28 +365,11 @@ fn invalid(e: IdentError) -> Error {
     Error::Erasure(e.to_string())
 }
 
-/// Replaces each `{name}` of `template` with its value, in one pass (values are not
-/// scanned, so a JSON path like `'{email}'` in a value stays as it is).
+/// Fills `erase_place.sql`'s placeholders ([`retention_pgsql::render_template`]: values are
+/// not scanned, so a JSON path like `'{email}'` in a value stays as it is).
 fn render(template: &str, vars: &[(&str, &str)]) -> Result<String> {
-    let mut out = String::with_capacity(template.len() * 2);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| Error::Erasure("unclosed placeholder in erase_place.sql".into()))?;
-        let name = &after[..close];
-        let value = vars
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
-            .ok_or_else(|| Error::Erasure(format!("erase_place.sql needs {{{name}}}")))?;
-        out.push_str(value);
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    retention_pgsql::render_template(template, vars)
+        .map_err(|e| Error::Erasure(format!("erase_place.sql: {e}")))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! `retention-pgsql`: the two things about PostgreSQL that every crate of the pipeline needs
+//! `retention-pgsql`: the things about PostgreSQL that every crate of the pipeline needs
 //! and none should write its own copy of. It has no dependencies, so that a library crate
 //! can use it and still stand alone.
 //!
@@ -15,6 +15,8 @@
 //!   `pg_advisory_lock`: the first 8 bytes, big-endian, of the SHA-256 of the parts joined
 //!   by `:`. The keys are part of a running warehouse's behaviour (two processes serialise
 //!   only if they compute the same key), so this derivation must never change.
+//! - **SQL templates** ([`template`]). [`render_template`] fills `{name}` placeholders with
+//!   checked, quoted names in one pass.
 //!
 //! ```
 //! use retention_pgsql::{advisory_lock_key, quote_ident, quote_plain_qualified};
@@ -28,9 +30,11 @@
 pub mod ident;
 pub mod lock;
 mod sha256;
+pub mod template;
 
 pub use ident::{
     IdentError, MAX_IDENT_BYTES, is_plain, is_reserved, quote_ident, quote_plain,
     quote_plain_qualified, quote_qualified,
 };
 pub use lock::advisory_lock_key;
+pub use template::{TemplateError, render_template};

@@ -5,25 +5,7 @@ use crate::{Error, Result};
 
 /// Replaces each `{name}` of `template` with its value, in one pass (values are not scanned).
 pub(super) fn render(template: &str, vars: &[(&str, &str)]) -> Result<String> {
-    let mut out = String::with_capacity(template.len() * 2);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| Error::Config("unclosed placeholder in an SQL template".into()))?;
-        let name = &after[..close];
-        let value = vars
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
-            .ok_or_else(|| Error::Config(format!("SQL template needs {{{name}}}")))?;
-        out.push_str(value);
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    retention_pgsql::render_template(template, vars).map_err(|e| Error::Config(e.to_string()))
 }
 
 pub(super) fn with<'a>(
