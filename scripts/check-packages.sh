@@ -47,7 +47,11 @@ for c in "${crates[@]}"; do
     version=$(version_of "$c") || { say "FAILED: no version for $c"; exit 1; }
     file=$target/package/$c-$version.crate
     say "unpacking $file into $work"
-    if ! tar -xzf "$file" -C "$work"; then
+    # -m: the files get the time of unpacking, not the archive's. The unpacked builds share a
+    # target directory and cargo tells a package's sources changed by their mtimes; with the
+    # archive's (older) times an earlier build of the same name and version looked fresh, and
+    # the tests ran against a stale library.
+    if ! tar -xzmf "$file" -C "$work"; then
         say "FAILED: cannot unpack $file"
         exit 1
     fi
