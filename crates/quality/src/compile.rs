@@ -160,7 +160,7 @@ pub fn compile(suite: &Suite, schema: &TableSchema) -> Result<CompiledSuite> {
             slot.considered = Some(next);
             next += 1;
         }
-        if !c.check.is_uniqueness() {
+        if !c.is_uniqueness() {
             if let Some(cond) = c.unexpected(&mut scan) {
                 write!(
                     select,
@@ -181,7 +181,7 @@ pub fn compile(suite: &Suite, schema: &TableSchema) -> Result<CompiledSuite> {
     let mut samples = Vec::with_capacity(checked.len());
     let mut per_expectation = Vec::with_capacity(checked.len());
     for (i, c) in checked.iter().enumerate() {
-        if c.check.is_uniqueness() {
+        if c.is_uniqueness() {
             let mut b = Builder::new();
             let (with, unexpected, samples) = c.duplicated(&mut b, &from_where);
             let sql = match samples {

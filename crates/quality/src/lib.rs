@@ -22,13 +22,15 @@
 //! of the denominator; `mostly` is inclusive; uniqueness counts every member of a duplicated
 //! group; an empty batch passes; the row-count expectation reports only `observed_value`.
 //!
-//! Supported expectation types (GE names and kwargs; `mostly` on all but the row counts):
+//! Supported expectation types (GE names and kwargs; `mostly` on all but the row counts),
+//! registered once in [`EXPECTATION_TYPES`]:
 //! `expect_column_values_to_not_be_null`, `expect_column_values_to_be_unique`,
 //! `expect_compound_columns_to_be_unique` (`column_list`), `expect_column_values_to_be_in_set`
 //! and `…_not_be_in_set` (`value_set`), `expect_column_values_to_be_between` (`min_value`,
 //! `max_value`, `strict_min`, `strict_max`), `expect_column_values_to_match_regex` and
-//! `…_not_match_regex` (`regex`, PostgreSQL syntax), `expect_table_row_count_to_be_between`,
-//! `expect_table_row_count_to_equal`, `expect_column_pair_values_a_to_be_greater_than_b`
+//! `…_not_match_regex` (`regex`, PostgreSQL syntax), `expect_table_row_count_to_be_between`
+//! (`min_value`, `max_value`, `strict_min`, `strict_max`), `expect_table_row_count_to_equal`
+//! (`value`), `expect_column_pair_values_a_to_be_greater_than_b`
 //! (`column_A`, `column_B`, `or_equal`, `ignore_row_if`). Any other type or kwarg is an error.
 //!
 //! A suite file has `name`, `table` (`schema.table`), an optional `batch: {column: C}` (the
@@ -99,4 +101,7 @@ pub use report::{
 };
 pub use schema::{Column, ColumnKind, TableSchema};
 pub use store::store_results;
-pub use suite::{BatchFilter, Bound, Check, Expectation, Severity, Suite, TableRef};
+pub use suite::{
+    BatchFilter, Bound, Check, Considered, EXPECTATION_TYPES, Expectation, ExpectationType,
+    Samples, Severity, Suite, TableRef, expectation_type,
+};

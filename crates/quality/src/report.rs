@@ -123,7 +123,7 @@ impl ExpectationResult {
                     ..
                 },
             ) => {
-                let mostly = mostly_of(check);
+                let mostly = check.mostly();
                 *element_count == 0
                     || mostly_holds(
                         considered.unwrap_or(*element_count),
@@ -230,19 +230,6 @@ impl ExpectationResult {
             crate::clip::clip(&self.suite),
             e.expectation_type
         )
-    }
-}
-
-fn mostly_of(check: &Check) -> f64 {
-    match check {
-        Check::NotNull { mostly, .. }
-        | Check::Unique { mostly, .. }
-        | Check::CompoundUnique { mostly, .. }
-        | Check::InSet { mostly, .. }
-        | Check::Between { mostly, .. }
-        | Check::Regex { mostly, .. }
-        | Check::PairGreater { mostly, .. } => *mostly,
-        Check::RowCount { .. } => 1.0,
     }
 }
 

@@ -2,13 +2,15 @@
 //! typed [`Expectation`]s. Parsing is strict: an unknown expectation type, a missing or
 //! unknown kwarg, or a mistyped value is an error naming the file and the expectation.
 //!
-//! This module reads a suite document (its table, batch and settings); `check` holds what an
-//! expectation checks, typed, and `expectation` parses one expectation and its kwargs.
+//! This module reads a suite document (its table, batch and settings); `types` registers every
+//! supported expectation type, `check` holds what an expectation checks, typed, and
+//! `expectation` parses one expectation and its kwargs.
 
 mod check;
 mod expectation;
 #[cfg(test)]
 mod tests;
+mod types;
 
 use std::{
     fmt,
@@ -23,6 +25,7 @@ use crate::{
 };
 
 pub use check::{Bound, Check};
+pub use types::{Considered, EXPECTATION_TYPES, ExpectationType, Samples, expectation_type};
 
 /// How much a failing expectation matters (as in Great Expectations 1.x).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]

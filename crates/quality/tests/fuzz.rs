@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used)] // a failed setup is a failed test
 
 use proptest::{collection::vec, prelude::*, test_runner::Config};
-use retention_quality::Suite;
+use retention_quality::{EXPECTATION_TYPES, Suite};
 
 /// Cases per property: `PROPTEST_CASES`, else 2,000.
 fn config() -> Config {
@@ -73,44 +73,31 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
     })
 }
 
-const TYPES: [&str; 13] = [
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_be_unique",
-    "expect_compound_columns_to_be_unique",
-    "expect_column_values_to_be_in_set",
-    "expect_column_values_to_not_be_in_set",
-    "expect_column_values_to_be_between",
-    "expect_column_values_to_match_regex",
-    "expect_column_values_to_not_match_regex",
-    "expect_table_row_count_to_be_between",
-    "expect_table_row_count_to_equal",
-    "expect_column_pair_values_a_to_be_greater_than_b",
-    "expect_column_values_to_be_purple",
-    "",
-];
+/// Every registered type, and two that are not.
+fn types() -> Vec<&'static str> {
+    let mut types: Vec<&str> = EXPECTATION_TYPES.iter().map(|t| t.name).collect();
+    types.extend(["expect_column_values_to_be_purple", ""]);
+    types
+}
 
-const KWARGS: [&str; 14] = [
-    "column",
-    "column_list",
-    "value_set",
-    "min_value",
-    "max_value",
-    "strict_min",
-    "strict_max",
-    "regex",
-    "mostly",
-    "value",
-    "column_A",
-    "column_B",
-    "or_equal",
-    "ignore_row_if",
-];
+/// Every kwarg some registered type takes, and `mostly`.
+fn kwargs() -> Vec<&'static str> {
+    let mut kwargs: Vec<&str> = EXPECTATION_TYPES
+        .iter()
+        .flat_map(|t| t.kwargs)
+        .copied()
+        .collect();
+    kwargs.push("mostly");
+    kwargs.sort_unstable();
+    kwargs.dedup();
+    kwargs
+}
 
 /// An expectation of a known type with kwargs drawn from the known names.
 fn expectation() -> impl Strategy<Value = serde_json::Value> {
     (
-        prop::sample::select(TYPES.to_vec()),
-        vec((prop::sample::select(KWARGS.to_vec()), json_value()), 0..5),
+        prop::sample::select(types()),
+        vec((prop::sample::select(kwargs()), json_value()), 0..5),
         prop::option::of(prop::sample::select(vec!["critical", "warning", "info", "fatal"])),
         prop::option::of(json_value()),
     )

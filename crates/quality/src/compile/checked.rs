@@ -14,12 +14,14 @@ use crate::{
     clip::clip,
     error::{Error, Result},
     schema::{ColumnKind, TableSchema},
-    suite::{Bound, Check, Expectation, Suite, label},
+    suite::{Bound, Check, Considered, Expectation, ExpectationType, Samples, Suite, label},
 };
 
 /// An expectation whose columns exist, with quoted names and the casts its values need.
 pub(super) struct Checked<'a> {
     pub(super) check: &'a Check,
+    /// What the registry says of its type: the rows it considers, how it is sampled.
+    ty: &'static ExpectationType,
     /// Quoted column names: the column, `[A, B]` for pairs, the list for compound keys.
     cols: Vec<String>,
     /// Cast and literal text of each value (set members, bounds, regex).
@@ -53,6 +55,12 @@ impl<'a> Checked<'a> {
                 ))
             })
         };
+        let ty = crate::suite::expectation_type(&e.expectation_type).ok_or_else(|| {
+            err(format!(
+                "unknown expectation type `{}`",
+                clip(&e.expectation_type)
+            ))
+        })?;
         let mut cols = Vec::new();
         let mut values = Vec::new();
         let mut either_missing = false;
@@ -141,6 +149,7 @@ impl<'a> Checked<'a> {
         }
         Ok(Self {
             check: &e.check,
+            ty,
             cols,
             values,
             either_missing,
@@ -149,18 +158,20 @@ impl<'a> Checked<'a> {
         })
     }
 
+    /// Whether the check is a uniqueness check: its own GROUP BY gives its count and samples.
+    pub(super) fn is_uniqueness(&self) -> bool {
+        self.ty.samples == Samples::Grouped
+    }
+
     /// The aggregate counting rows GE considers (non-missing); `None` when it is every row.
     pub(super) fn considered(&self) -> Option<String> {
-        match self.check {
-            Check::NotNull { .. } | Check::RowCount { .. } => None,
-            Check::Unique { .. }
-            | Check::InSet { .. }
-            | Check::Between { .. }
-            | Check::Regex { .. } => Some(format!("count({})", self.cols[0])),
-            Check::CompoundUnique { .. } => {
+        match self.ty.considered {
+            Considered::AllRows => None,
+            Considered::ColumnPresent => Some(format!("count({})", self.cols[0])),
+            Considered::AnyColumnPresent => {
                 Some(format!("count(*) FILTER (WHERE {})", self.any_present()))
             }
-            Check::PairGreater { .. } => {
+            Considered::PairPresent => {
                 let join = if self.either_missing { " AND " } else { " OR " };
                 let present: Vec<String> = self
                     .cols
@@ -302,14 +313,11 @@ impl<'a> Checked<'a> {
             return None;
         }
         let mut b = Builder::new();
-        match self.check {
+        match self.ty.samples {
             // Not-null reports nulls, the row count reports nothing, and uniqueness checks
             // get their values from the same GROUP BY as their count.
-            Check::NotNull { .. }
-            | Check::RowCount { .. }
-            | Check::Unique { .. }
-            | Check::CompoundUnique { .. } => None,
-            _ => {
+            Samples::None | Samples::Grouped => None,
+            Samples::Rows => {
                 let reported = self.reported(&mut b);
                 let fw = from_where(&mut b);
                 let cond = self.unexpected(&mut b)?;
@@ -352,7 +360,7 @@ impl<'a> Checked<'a> {
     pub(super) fn single(&self, from_where: &dyn Fn(&mut Builder) -> String) -> Query {
         let mut b = Builder::new();
         let considered = self.considered().unwrap_or_else(|| "count(*)".into());
-        if self.check.is_uniqueness() {
+        if self.is_uniqueness() {
             let (with, unexpected, samples) = self.duplicated(&mut b, from_where);
             let fw = from_where(&mut b);
             let samples = samples.map_or(String::new(), |s| format!(",\n       {s} AS samples"));

@@ -131,8 +131,17 @@ impl Check {
         }
     }
 
-    /// Whether a uniqueness query (a GROUP BY of its own) is needed.
-    pub fn is_uniqueness(&self) -> bool {
-        matches!(self, Self::Unique { .. } | Self::CompoundUnique { .. })
+    /// Its `mostly` (1 for the row count, which has none).
+    pub fn mostly(&self) -> f64 {
+        match self {
+            Self::NotNull { mostly, .. }
+            | Self::Unique { mostly, .. }
+            | Self::CompoundUnique { mostly, .. }
+            | Self::InSet { mostly, .. }
+            | Self::Between { mostly, .. }
+            | Self::Regex { mostly, .. }
+            | Self::PairGreater { mostly, .. } => *mostly,
+            Self::RowCount { .. } => 1.0,
+        }
     }
 }
