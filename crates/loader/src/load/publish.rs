@@ -9,7 +9,9 @@ use postgres_types::Type;
 use retention_model::Stage;
 use tokio_postgres::{Transaction, binary_copy::BinaryCopyInWriter};
 
-use super::stage::{Staged, quote};
+use retention_pgsql::quote_ident;
+
+use super::stage::Staged;
 use crate::{Result, erasure::Plan, error::db};
 
 const DAY_PARTITIONS: &str = include_str!("../../sql/day_partitions.sql");
@@ -83,9 +85,9 @@ pub(super) async fn swap_partition(
             .map_err(db(format!("dropping {name}")))?;
     }
     let attach = ATTACH_PARTITION
-        .replace("{new}", &quote(&s.new))
-        .replace("{final}", &quote(&s.final_name))
-        .replace("{parent}", &quote(s.spec.table))
+        .replace("{new}", &quote_ident(&s.new))
+        .replace("{final}", &quote_ident(&s.final_name))
+        .replace("{parent}", &quote_ident(s.spec.table))
         .replace("{date}", &date.format("%Y-%m-%d").to_string());
     tx.batch_execute(&attach)
         .await

@@ -5,6 +5,7 @@ use std::{fs::File, pin::pin};
 
 use bytes::Bytes;
 use futures_util::SinkExt;
+use retention_pgsql::quote_ident;
 use tokio_postgres::Transaction;
 
 use super::LoadOptions;
@@ -36,11 +37,6 @@ pub(super) struct Staged {
     pub(super) manifest: Option<(u64, String)>,
 }
 
-/// Quotes an identifier (ours are generated from table names and dates, and checked here).
-pub(super) fn quote(ident: &str) -> String {
-    format!("\"{}\"", ident.replace('"', "\"\""))
-}
-
 pub(super) async fn stage_file(
     tx: &Transaction<'_>,
     spec: &'static TableSpec,
@@ -51,15 +47,15 @@ pub(super) async fn stage_file(
     let final_name = format!("{}_{}", spec.table, date.format("%Y%m%d"));
     let new = format!("{final_name}_loading");
     let create = CREATE_PARTITION
-        .replace("{new}", &quote(&new))
-        .replace("{parent}", &quote(spec.table))
+        .replace("{new}", &quote_ident(&new))
+        .replace("{parent}", &quote_ident(spec.table))
         .replace("{date}", &date.format("%Y-%m-%d").to_string());
     tx.batch_execute(&create)
         .await
         .map_err(db(format!("creating staging.{new}")))?;
-    let columns: Vec<String> = spec.header.iter().map(|c| quote(c)).collect();
+    let columns: Vec<String> = spec.header.iter().map(|c| quote_ident(c)).collect();
     let copy = COPY_STAGING
-        .replace("{new}", &quote(&new))
+        .replace("{new}", &quote_ident(&new))
         .replace("{columns}", &columns.join(", "));
     let context = format!("copying {} into staging.{}", spec.file, spec.table);
     let mut sink = pin!(
