@@ -33,6 +33,22 @@ DASHBOARD_JSON_DIR = GRAFANA_DIR / "dashboards"
 LOOKER_DIR = DASHBOARDS_DIR / "looker"
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
+MIGRATIONS_DIR = REPO_ROOT / "crates" / "model" / "migrations"
+
+
+def declared_marts() -> set[str]:
+    """The marts as their migrations declare them: every view of schema `marts` created and not
+    dropped later. A mart registers itself in its migration; nothing else lists it."""
+    import re
+
+    marts: set[str] = set()
+    pattern = re.compile(r"\b(CREATE(?:\s+OR\s+REPLACE)?|DROP)\s+VIEW\s+(?:IF\s+EXISTS\s+)?marts\.(\w+)", re.I)
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        for verb, name in pattern.findall(path.read_text()):
+            (marts.discard if verb.upper() == "DROP" else marts.add)(name)
+    return marts
+
+
 DATASOURCE_UID = "retention-warehouse"
 DATASOURCE_TYPE = "grafana-postgresql-datasource"
 BI_ROLE = "retention_bi"

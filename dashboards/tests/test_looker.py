@@ -12,12 +12,13 @@ import lkml
 import pytest
 import yaml
 
-from support import LOOKER_DIR, load_dashboard, dashboard_files, targets_of
+from support import LOOKER_DIR, declared_marts, load_dashboard, dashboard_files, targets_of
 
 VIEW_FILES = sorted((LOOKER_DIR / "views").glob("*.view.lkml"))
 MODEL_FILE = LOOKER_DIR / "retention.model.lkml"
 DASHBOARD_FILES = sorted(LOOKER_DIR.glob("*.dashboard.lookml"))
-MARTS = {"sales_weekly", "sales_monthly", "retention_cohorts", "funnel_daily", "product_popularity_weekly", "engagement_daily"}
+#: Every mart the migrations declare has a Looker view and an explore.
+MARTS = declared_marts()
 
 
 def parse(path: Path) -> dict:

@@ -421,6 +421,46 @@ pub async fn checksums(c: &Client, schemas: &[&str]) -> BTreeMap<String, (i64, S
     out
 }
 
+/// Row count and checksum of every `mart_state` table as the transform kept it, and as
+/// `mart_state.rebuild()` recomputes it from `dw` after every one of them was emptied (in a
+/// transaction that is rolled back). The queue of changed users (`user_changes`) is left
+/// out: it is work waiting for the next transform, and a rebuild empties it by design.
+/// Emptying first makes a table that no `rebuild_<NN>_<part>()` fills show up as a
+/// difference.
+///
+/// # Panics
+/// When a statement fails: this is test support.
+pub async fn mart_state_and_rebuilt(
+    c: &mut Client,
+) -> (
+    BTreeMap<String, (i64, String)>,
+    BTreeMap<String, (i64, String)>,
+) {
+    let keep = |mut m: BTreeMap<String, (i64, String)>| {
+        m.remove("mart_state.user_changes");
+        m
+    };
+    let kept = keep(checksums(c, &["mart_state"]).await);
+    let tx = c
+        .transaction()
+        .await
+        .unwrap_or_else(|e| panic!("beginning the rebuild's transaction: {e}"));
+    tx.batch_execute(
+        "DO $$ BEGIN
+             EXECUTE (SELECT 'TRUNCATE ' || string_agg(format('mart_state.%I', relname), ', ')
+                      FROM pg_class WHERE relnamespace = 'mart_state'::regnamespace AND relkind = 'r');
+         END $$;
+         SELECT mart_state.rebuild();",
+    )
+    .await
+    .unwrap_or_else(|e| panic!("emptying mart_state and rebuilding it: {e}"));
+    let rebuilt = keep(checksums(tx.client(), &["mart_state"]).await);
+    tx.rollback()
+        .await
+        .unwrap_or_else(|e| panic!("rolling the rebuild back: {e}"));
+    (kept, rebuilt)
+}
+
 async fn database_exists(client: &Client, name: &str) -> Result<bool, tokio_postgres::Error> {
     let row = client
         .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])

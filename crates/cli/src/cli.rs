@@ -106,6 +106,11 @@ pub enum Command {
     Scd(ScdArgs),
     /// Conform a day's events into facts and refresh the weekly summary and marts.
     Transform(DayArgs),
+    /// Recompute the facts, the weekly summary and the marts from staging in one pass, for
+    /// every day the transform has run: after a change of a conformance rule, or to check
+    /// that the day-by-day warehouse equals a full recomputation. One transaction; the
+    /// transforms of other processes wait for it.
+    Rebuild,
     /// Run the whole pipeline (init, generate, load, validate, scd, transform) day by day.
     Run(RunArgs),
     /// A week end to end on a throwaway embedded database (or DATABASE_URL), then the KPIs and

@@ -104,6 +104,7 @@ async fn dispatch(pipeline: &Pipeline, command: Command) -> Result<Summary, Erro
             pipeline.scd(&req).await
         }
         Command::Transform(a) => pipeline.transform(a.date).await,
+        Command::Rebuild => pipeline.rebuild().await,
         Command::Run(a) => {
             let started = Instant::now();
             let mut renderer = Renderer::default();
@@ -171,6 +172,7 @@ fn describe(
         Command::Validate(a) => ("validate", Some(a.day.date), None),
         Command::Scd(a) => ("scd", Some(a.day.date), None),
         Command::Transform(a) => ("transform", Some(a.date), None),
+        Command::Rebuild => ("rebuild", None, None),
         Command::Run(a) => ("run", None, Some((a.from, a.to))),
         Command::Demo(_) => ("demo", None, None),
         Command::Report(a) => ("report", None, a.from.zip(a.to)),

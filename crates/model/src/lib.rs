@@ -13,6 +13,8 @@
 //! - [`access`]: the roles `init` grants: one per writing step (loader, validator,
 //!   transformer) with only what its step needs, and the read-only BI role.
 //! - [`ops`]: the run log (`ops.task_runs`) and the per-(step, day) advisory locks.
+//! - [`marts`]: the marts as the warehouse declares them (each registers itself in its
+//!   migration; nothing in the code lists them).
 //! - [`transform`]: the transform step (conformance into facts, weekly summary, the marts'
 //!   incremental refresh, table stats).
 //!
@@ -31,6 +33,7 @@ mod db;
 mod error;
 mod event;
 pub mod landing;
+pub mod marts;
 mod migrate;
 mod money;
 pub mod ops;

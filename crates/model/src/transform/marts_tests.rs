@@ -8,70 +8,14 @@ use tokio_postgres::Client;
 
 use super::*;
 
-const STATE: [&str; 10] = [
-    "sessions",
-    "funnel_days",
-    "sales_weeks",
-    "sales_months",
-    "product_weeks",
-    "user_cohorts",
-    "cohort_sizes",
-    "retention_cells",
-    "activity_weeks",
-    "engagement_days",
-];
-
 fn start() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 1, 26).unwrap_or_default()
 }
 
-/// Every mart_state table as (name, rows, md5 of its sorted rows).
-async fn state(c: &Client) -> Vec<(String, i64, String)> {
-    let mut out = Vec::new();
-    for t in STATE {
-        let row = c
-            .query_one(
-                &format!(
-                    "SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) \
-                     FROM (SELECT t::text AS x FROM mart_state.{t} t) s"
-                ),
-                &[],
-            )
-            .await
-            .unwrap();
-        out.push((t.to_owned(), row.get(0), row.get(1)));
-    }
-    out
-}
-
-/// The state as the full recomputation has it, without keeping the recomputation.
-async fn rebuilt(c: &mut Client) -> Vec<(String, i64, String)> {
-    let tx = c.transaction().await.unwrap();
-    tx.execute("SELECT mart_state.rebuild()", &[])
-        .await
-        .unwrap();
-    let mut out = Vec::new();
-    for t in STATE {
-        let row = tx
-            .query_one(
-                &format!(
-                    "SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) \
-                     FROM (SELECT t::text AS x FROM mart_state.{t} t) s"
-                ),
-                &[],
-            )
-            .await
-            .unwrap();
-        out.push((t.to_owned(), row.get(0), row.get(1)));
-    }
-    tx.rollback().await.unwrap();
-    out
-}
-
 async fn assert_incremental_is_full(c: &mut Client, when: &str) {
-    let now = state(c).await;
-    assert_eq!(now, rebuilt(c).await, "mart_state after {when}");
-    assert!(now.iter().all(|(_, n, _)| *n > 0), "{when}: {now:?}");
+    let (now, rebuilt) = retention_testing::mart_state_and_rebuilt(c).await;
+    assert_eq!(now, rebuilt, "mart_state after {when}");
+    assert!(now.values().all(|(n, _)| *n > 0), "{when}: {now:?}");
     // The products the triggers keep are each product's latest version.
     let stale: i64 = c
         .query_one(
@@ -189,4 +133,42 @@ async fn the_marts_refresh_equals_a_full_recomputation_through_reruns_and_cohort
     let stats = run_day(&mut c, days[6]).await.unwrap();
     assert_eq!((stats.facts_inserted, stats.facts_replaced > 0), (0, true));
     assert_incremental_is_full(&mut c, "an emptied batch").await;
+}
+
+/// The marts are read from the catalog: every view of `marts` with the `mart_state` tables
+/// it reads, and every `mart_state` table is behind some mart or feeds one (the cohorts, the
+/// change queue and the sessions are internal).
+#[tokio::test]
+async fn the_catalog_lists_every_mart_and_the_state_behind_it() {
+    let db = TestDb::migrated().await;
+    let c = db.client().await;
+    let marts = crate::marts::marts(&c).await.unwrap();
+    let found: Vec<(&str, Vec<&str>)> = marts
+        .iter()
+        .map(|m| {
+            (
+                m.name.as_str(),
+                m.state.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("engagement_daily", vec!["engagement_days"]),
+            ("funnel_daily", vec!["funnel_days"]),
+            (
+                "product_popularity_weekly",
+                vec!["product_weeks", "products"]
+            ),
+            (
+                "retention_cohorts",
+                vec!["activity_weeks", "cohort_sizes", "retention_cells"]
+            ),
+            ("sales_monthly", vec!["sales_months"]),
+            ("sales_weekly", vec!["sales_weeks"]),
+        ]
+    );
+    assert!(marts.iter().all(|m| !m.description.is_empty()), "{marts:?}");
+    assert_eq!(marts[0].qualified(), "marts.engagement_daily");
 }

@@ -43,20 +43,14 @@ use statements::Statement;
 /// The step's name in `ops.task_runs` and in its advisory lock.
 pub const STEP: &str = "transform";
 
-/// The marts, in the order a reader meets them.
-pub const MARTS: [&str; 6] = [
-    "marts.engagement_daily",
-    "marts.retention_cohorts",
-    "marts.funnel_daily",
-    "marts.sales_weekly",
-    "marts.sales_monthly",
-    "marts.product_popularity_weekly",
-];
-
 pub(crate) const DAY_SQL: &str = include_str!("../../sql/transform/day.sql");
 pub(crate) const MARTS_SQL: &str = include_str!("../../sql/transform/marts.sql");
 pub(crate) const KPIS_SQL: &str = include_str!("../../sql/transform/kpis.sql");
 const TABLE_STATS_SQL: &str = include_str!("../../sql/transform/table_stats.sql");
+const REBUILD_SQL: &str = include_str!("../../sql/transform/rebuild.sql");
+
+/// The name `retention rebuild` records itself under in `ops.task_runs`.
+pub const REBUILD_STEP: &str = "rebuild";
 
 /// The statements of `day.sql` that change the row count of a table only the transform
 /// writes, and the sign of their row count: the net change `sql/transform/table_stats.sql`
@@ -193,6 +187,83 @@ async fn transform_day(
     tx.commit().await?;
     stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok((stats, measured))
+}
+
+/// What [`rebuild`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RebuildStats {
+    /// Batches recomputed: every day with a successful transform in `ops.task_runs`.
+    pub batches: u64,
+    /// Staged event rows of those batches.
+    pub rows_staged: u64,
+    /// Facts before the rebuild.
+    pub facts_before: u64,
+    /// Facts after it.
+    pub facts: u64,
+    /// Rows quarantined, by reason code.
+    pub rejected: BTreeMap<String, u64>,
+    /// Weekly summary rows before the rebuild.
+    pub weeks_before: u64,
+    /// Weekly summary rows after it.
+    pub weeks: u64,
+    /// Wall time of the transaction, in milliseconds.
+    pub duration_ms: u64,
+}
+
+impl RebuildStats {
+    /// Rows quarantined in total.
+    pub fn rows_rejected(&self) -> u64 {
+        self.rejected.values().sum()
+    }
+
+    /// The counts `ops.task_runs` records: staged in, facts out, quarantined.
+    pub fn counts(&self) -> RowCounts {
+        RowCounts {
+            rows_in: self.rows_staged,
+            rows_out: self.facts,
+            rows_rejected: self.rows_rejected(),
+        }
+    }
+}
+
+/// Recomputes the facts, the event_id register, the transform's rejects of events, the weekly
+/// summary and every `mart_state` table from staging in one pass, in one transaction
+/// (`sql/transform/rebuild.sql`), for every batch the transform has run. After days
+/// transformed in date order it leaves the warehouse as the incremental transform left it;
+/// use it after changing a conformance rule, or to check that claim.
+pub async fn rebuild(client: &mut Client) -> Result<RebuildStats> {
+    let started = Instant::now();
+    let tx = client.transaction().await?;
+    let mut stats = RebuildStats::default();
+    for Statement { name, sql, .. } in statements::parse(REBUILD_SQL) {
+        if name == "counts" {
+            let row = tx.query_one(sql, &[]).await?;
+            stats.batches = to_u64(row.get("batches"));
+            stats.rows_staged = to_u64(row.get("staged"));
+            stats.facts = to_u64(row.get("facts"));
+            stats.weeks = to_u64(row.get("weeks"));
+            stats.facts_before = to_u64(row.get("facts_before"));
+            stats.weeks_before = to_u64(row.get("weeks_before"));
+            let rejected: serde_json::Value = row.get("rejected");
+            if let serde_json::Value::Object(map) = rejected {
+                for (reason, n) in map {
+                    stats.rejected.insert(reason, n.as_u64().unwrap_or(0));
+                }
+            }
+        } else {
+            let statement_started = Instant::now();
+            let n = tx.execute(sql, &[]).await?;
+            tracing::debug!(
+                statement = name,
+                rows = n,
+                ms = statement_started.elapsed().as_millis() as u64,
+                "rebuild"
+            );
+        }
+    }
+    tx.commit().await?;
+    stats.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(stats)
 }
 
 /// Appends to `ops.table_stats` the row count of every `quarantine`, `dw` and `marts` table

@@ -5,6 +5,7 @@
 mod generate;
 mod init;
 mod load;
+mod rebuild;
 mod report;
 mod scd;
 mod transform;

@@ -367,4 +367,11 @@ async fn every_rule_rejects_with_its_reason_and_the_first_failing_rule_wins() {
     assert_eq!(json["product_id"], 99);
     assert_eq!(json["event_type"], "click");
     assert!(json.get("reason").is_none());
+
+    // The one-pass rebuild applies every rule alike, with the same details.
+    let before = checksum(&c).await;
+    let rebuilt = rebuild(&mut c).await.unwrap();
+    assert_eq!(rebuilt.batches, 1);
+    assert_eq!(rebuilt.facts, 3);
+    assert_eq!(checksum(&c).await, before);
 }

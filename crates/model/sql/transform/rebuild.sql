@@ -1,0 +1,195 @@
+-- `retention rebuild`: the facts, the event_id register, the transform's rejects of events,
+-- the weekly summary and the marts' state recomputed from staging in one pass, for every
+-- batch the transform has run. The same rules as day.sql, over all batches at
+-- once: each rule's batch day is the row's own batch_date, and a duplicate of an earlier
+-- batch is a duplicate of the earliest batch that accepted the event. After days transformed
+-- in date order, re-runs included, the result equals what the transform kept incrementally
+-- (tested). It reflects staging and the dimensions as they are now. Run in one transaction,
+-- statement by statement.
+
+-- @no_jit
+SET LOCAL jit = off;
+
+-- @work_mem
+SET LOCAL work_mem = '256MB';
+
+-- @batches
+-- The batches the transform has run: those with facts or conformance rejects (a library
+-- caller's run_day records no task run), and those with a successful transform run.
+CREATE TEMP TABLE t_batches ON COMMIT DROP AS
+SELECT batch_date FROM dw.fact_event_ids
+UNION
+SELECT batch_date FROM quarantine.rejected_rows WHERE stage = 'transform' AND source_file = 'events.csv'
+UNION
+SELECT batch_date FROM ops.task_runs
+WHERE step = 'transform' AND status = 'ok' AND batch_date IS NOT NULL;
+
+-- @facts_before
+-- What is replaced, for the report.
+CREATE TEMP TABLE t_before ON COMMIT DROP AS
+SELECT (SELECT count(*) FROM dw.fact_user_events) AS facts,
+       (SELECT count(*) FROM dw.fact_user_weekly_summary) AS weeks;
+
+-- @truncate
+TRUNCATE dw.fact_user_events, dw.fact_event_ids, dw.fact_user_weekly_summary;
+
+-- @delete_rejects
+DELETE FROM quarantine.rejected_rows WHERE stage = 'transform' AND source_file = 'events.csv';
+
+-- @partitions
+SELECT dw.ensure_fact_partitions(min(batch_date) - 7, max(batch_date)) FROM t_batches HAVING count(*) > 0;
+
+-- @calendar
+SELECT dw.fill_dim_date(min(batch_date) - 7, max(batch_date)) FROM t_batches HAVING count(*) > 0;
+
+-- @staged
+CREATE TEMP TABLE t_conform ON COMMIT DROP AS
+SELECT s.*, dw.normalize_event_type(s.event_type) AS conformed_type,
+       NULL::text AS reason, NULL::text AS detail
+FROM staging.events s
+WHERE s.batch_date IN (SELECT batch_date FROM t_batches);
+
+-- @analyze_staged
+ANALYZE t_conform;
+
+-- @unknown_event_type
+UPDATE t_conform SET reason = 'unknown_event_type',
+       detail = format('event_type %s is not one of the eight canonical types', coalesce(quote_literal(event_type), 'NULL'))
+WHERE conformed_type IS NULL;
+
+-- @missing_event_id
+UPDATE t_conform SET reason = 'missing_event_id', detail = 'event_id is empty'
+WHERE reason IS NULL AND (event_id IS NULL OR event_id = '');
+
+-- @missing_user_id
+UPDATE t_conform SET reason = 'missing_user_id', detail = 'user_id is empty'
+WHERE reason IS NULL AND user_id IS NULL;
+
+-- @unknown_user
+UPDATE t_conform t SET reason = 'unknown_user', detail = format('user_id %s has no dim_user version', t.user_id)
+WHERE t.reason IS NULL
+  AND NOT EXISTS (SELECT 1 FROM dw.dim_user u WHERE u.user_id = t.user_id AND u.batch_date <= t.batch_date);
+
+-- @unknown_product
+UPDATE t_conform t SET reason = 'unknown_product', detail = format('product_id %s has no dim_product version', t.product_id)
+WHERE t.reason IS NULL AND t.product_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM dw.dim_product p WHERE p.product_id = t.product_id AND p.batch_date <= t.batch_date);
+
+-- @timestamp_out_of_range
+UPDATE t_conform SET reason = 'timestamp_out_of_range',
+       detail = CASE WHEN event_ts IS NULL THEN 'event_ts is empty'
+                     ELSE format('event_ts %s is outside [%s, %s) UTC', event_ts AT TIME ZONE 'UTC', batch_date - 7, batch_date + 1) END
+WHERE reason IS NULL
+  AND (event_ts IS NULL
+       OR event_ts >= (batch_date + 1)::timestamp AT TIME ZONE 'UTC'
+       OR event_ts < (batch_date - 7)::timestamp AT TIME ZONE 'UTC');
+
+-- @invalid_purchase
+UPDATE t_conform SET reason = 'invalid_purchase',
+       detail = format('purchase needs quantity in 1..100 (got %s), unit_price > 0 (got %s) and an order_id (got %s)',
+                       coalesce(quantity::text, 'NULL'), coalesce(unit_price::text, 'NULL'), coalesce(quote_literal(order_id), 'NULL'))
+WHERE reason IS NULL AND conformed_type = 'purchase'
+  AND NOT coalesce(quantity BETWEEN 1 AND 100 AND unit_price > 0 AND order_id <> '', false);
+
+-- @duplicate_in_batch
+UPDATE t_conform t SET reason = 'duplicate_event', detail = format('event_id already on line %s of this batch', d.first_line)
+FROM (
+    SELECT batch_date, source_line,
+           first_value(source_line) OVER (PARTITION BY batch_date, event_id ORDER BY source_line) AS first_line
+    FROM t_conform WHERE reason IS NULL
+) d
+WHERE t.batch_date = d.batch_date AND t.source_line = d.source_line AND d.source_line <> d.first_line;
+
+-- @duplicate_of_earlier_batch
+-- What is left is at most one row per (batch, event_id): the earliest batch accepts it, and
+-- every later batch's row is a duplicate of that one.
+UPDATE t_conform t SET reason = 'duplicate_event', detail = format('event_id accepted in batch %s', d.first_batch)
+FROM (
+    SELECT batch_date, source_line,
+           min(batch_date) OVER (PARTITION BY event_id) AS first_batch
+    FROM t_conform WHERE reason IS NULL
+) d
+WHERE t.batch_date = d.batch_date AND t.source_line = d.source_line AND d.batch_date <> d.first_batch;
+
+-- @quarantine
+INSERT INTO quarantine.rejected_rows (batch_date, stage, source_file, source_line, reason, detail, row_json, user_id)
+SELECT t.batch_date, 'transform', 'events.csv', t.source_line, t.reason, t.detail,
+       to_jsonb(t) - 'conformed_type' - 'reason' - 'detail', t.user_id
+FROM t_conform t
+WHERE t.reason IS NOT NULL;
+
+-- @facts
+-- Point in time as day.sql: the version with the latest valid_from at or before event_ts
+-- among the versions of batches up to the row's own; before the first version, the first.
+INSERT INTO dw.fact_user_events (event_id, event_date, date_key, batch_date, event_ts, user_id, user_sk,
+                                 product_id, product_sk, session_id, event_type, page_url, quantity,
+                                 unit_price, order_id, device, country, source_line)
+SELECT t.event_id, d.event_date, to_char(d.event_date, 'YYYYMMDD')::integer, t.batch_date, t.event_ts,
+       t.user_id, u.user_sk, t.product_id, p.product_sk, t.session_id, t.conformed_type, t.page_url,
+       t.quantity, t.unit_price, t.order_id, t.device, t.country, t.source_line
+FROM t_conform t
+CROSS JOIN LATERAL (SELECT (t.event_ts AT TIME ZONE 'UTC')::date AS event_date) d
+CROSS JOIN LATERAL (
+    SELECT v.user_sk FROM dw.dim_user v
+    WHERE v.user_id = t.user_id AND v.batch_date <= t.batch_date
+    ORDER BY v.valid_from <= t.event_ts DESC,
+             CASE WHEN v.valid_from <= t.event_ts THEN v.valid_from END DESC,
+             v.valid_from
+    LIMIT 1
+) u
+LEFT JOIN LATERAL (
+    SELECT v.product_sk FROM dw.dim_product v
+    WHERE v.product_id = t.product_id AND v.batch_date <= t.batch_date
+    ORDER BY v.valid_from <= t.event_ts DESC,
+             CASE WHEN v.valid_from <= t.event_ts THEN v.valid_from END DESC,
+             v.valid_from
+    LIMIT 1
+) p ON true
+WHERE t.reason IS NULL
+ORDER BY d.event_date, t.event_id;
+
+-- @event_ids
+INSERT INTO dw.fact_event_ids (event_id, batch_date, event_date)
+SELECT event_id, batch_date, (event_ts AT TIME ZONE 'UTC')::date
+FROM t_conform
+WHERE reason IS NULL
+ORDER BY event_id;
+
+-- @summaries
+-- As day.sql's, for every (user, week) with a fact.
+INSERT INTO dw.fact_user_weekly_summary (user_id, week_start, user_sk, daily_events, total_events,
+                                         active_days, purchases, revenue)
+SELECT f.user_id, w.week_start,
+       (array_agg(f.user_sk ORDER BY f.event_ts DESC, f.event_id DESC))[1],
+       ARRAY[count(*) FILTER (WHERE f.event_date = w.week_start),
+             count(*) FILTER (WHERE f.event_date = w.week_start + 1),
+             count(*) FILTER (WHERE f.event_date = w.week_start + 2),
+             count(*) FILTER (WHERE f.event_date = w.week_start + 3),
+             count(*) FILTER (WHERE f.event_date = w.week_start + 4),
+             count(*) FILTER (WHERE f.event_date = w.week_start + 5),
+             count(*) FILTER (WHERE f.event_date = w.week_start + 6)]::integer[],
+       count(*),
+       count(DISTINCT f.event_date),
+       count(*) FILTER (WHERE f.event_type = 'purchase'),
+       coalesce(sum(f.quantity * f.unit_price) FILTER (WHERE f.event_type = 'purchase'), 0)
+FROM dw.fact_user_events f
+CROSS JOIN LATERAL (SELECT date_trunc('week', f.event_date)::date AS week_start) w
+GROUP BY f.user_id, w.week_start;
+
+-- @marts
+SELECT mart_state.rebuild();
+
+-- @forget_counts
+-- The tables only the transform writes were rewritten here: the next measurement counts them.
+DELETE FROM ops.table_row_counts
+WHERE table_name IN ('dw.fact_user_events', 'dw.fact_event_ids', 'dw.fact_user_weekly_summary');
+
+-- @counts
+SELECT (SELECT count(*) FROM t_batches)                                  AS batches,
+       (SELECT count(*) FROM t_conform)                                  AS staged,
+       (SELECT count(*) FROM t_conform WHERE reason IS NULL)             AS facts,
+       (SELECT count(*) FROM dw.fact_user_weekly_summary)                AS weeks,
+       (SELECT facts FROM t_before)                                      AS facts_before,
+       (SELECT weeks FROM t_before)                                      AS weeks_before,
+       coalesce((SELECT jsonb_object_agg(reason, n) FROM (
+           SELECT reason, count(*) AS n FROM t_conform WHERE reason IS NOT NULL GROUP BY reason) r), '{}') AS rejected;
