@@ -99,6 +99,10 @@ pub enum Command {
     /// Load a day's landing files into staging with binary COPY; unparseable rows go to
     /// quarantine. The day is replaced whole, in one transaction.
     Load(LoadArgs),
+    /// Write the manifest (DATA_DIR/dt=D/_manifest.json) for a day's files that another
+    /// producer wrote: each file's records counted as load counts them and its SHA-256, no
+    /// generator fields. Run it once the files are complete.
+    Manifest(ManifestArgs),
     /// Run the expectation suites on a day's staging batch: the quality gate (exit 3 when a
     /// critical expectation fails).
     Validate(ValidateArgs),
@@ -158,6 +162,24 @@ pub struct LoadArgs {
     /// Load the full snapshot as of the end of --date (DATA_DIR/snapshots/dt=D/) as batch D.
     #[arg(long)]
     pub snapshot: bool,
+    /// The day has no manifest (its producer writes none): count and hash the files here and
+    /// check them against nothing; ops.load_audit records it (checked_against = loader).
+    /// Without it, a day without _manifest.json is refused as incomplete.
+    #[arg(long)]
+    pub no_manifest: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    #[command(flatten)]
+    pub day: DayArgs,
+    /// The directory holding the day's events.csv, users.csv and products.csv.
+    /// [default: DATA_DIR/dt=D]
+    #[arg(long, value_name = "DIR")]
+    pub landing: Option<PathBuf>,
+    /// Replace an existing _manifest.json (without it, an existing one is an error).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
