@@ -200,6 +200,20 @@ pub struct ValidateArgs {
     /// `5min`; a bare number is seconds); 0 sets no limit.
     #[arg(long, value_name = "DURATION", default_value = "5min", value_parser = parse_duration)]
     pub statement_timeout: std::time::Duration,
+    /// Bind the --suite files to this table, as Great Expectations binds a suite through a
+    /// batch definition: a GE 1.x suite JSON names no table and runs unchanged. A suite that
+    /// names another table is refused. The day's batch is validated: the batch column is the
+    /// one the configured suites use for this table, else --batch-column; with neither, the
+    /// whole table (and the JSON line says so in `whole_table`).
+    #[arg(long, value_name = "SCHEMA.TABLE", requires = "suites")]
+    pub table: Option<String>,
+    /// The batch column (a date, or text holding YYYY-MM-DD) of a --table that no configured
+    /// suite validates: the batch is its rows equal to --date.
+    #[arg(long, value_name = "COLUMN", requires = "table")]
+    pub batch_column: Option<String>,
+    /// Validate the whole table, not the day's batch.
+    #[arg(long, conflicts_with = "batch_column")]
+    pub whole_table: bool,
 }
 
 /// Parses `500ms`, `30s`, `5min`, `1h` or a bare number of seconds.

@@ -103,6 +103,9 @@ async fn dispatch(pipeline: &Pipeline, command: Command) -> Result<Summary, Erro
                 },
                 suites: a.suites,
                 statement_timeout: a.statement_timeout,
+                table: a.table,
+                batch_column: a.batch_column,
+                whole_table: a.whole_table,
             };
             pipeline.validate(&req).await
         }

@@ -99,4 +99,4 @@ pub use report::{
 };
 pub use schema::{Column, ColumnKind, TableSchema};
 pub use store::store_results;
-pub use suite::{BatchFilter, Bound, Check, Expectation, Severity, Suite, TableRef};
+pub use suite::{BatchFilter, Bound, Check, Expectation, Severity, Suite, TableBinding, TableRef};
