@@ -99,6 +99,10 @@ pub enum Command {
     /// Load a day's landing files into staging with binary COPY; unparseable rows go to
     /// quarantine. The day is replaced whole, in one transaction.
     Load(LoadArgs),
+    /// Write the manifest (DATA_DIR/dt=D/_manifest.json) for a day's files that another
+    /// producer wrote: each file's records counted as load counts them and its SHA-256, no
+    /// generator fields. Run it once the files are complete.
+    Manifest(ManifestArgs),
     /// Run the expectation suites on a day's staging batch: the quality gate (exit 3 when a
     /// critical expectation fails).
     Validate(ValidateArgs),
@@ -163,6 +167,24 @@ pub struct LoadArgs {
     /// Load the full snapshot as of the end of --date (DATA_DIR/snapshots/dt=D/) as batch D.
     #[arg(long)]
     pub snapshot: bool,
+    /// The day has no manifest (its producer writes none): count and hash the files here and
+    /// check them against nothing; ops.load_audit records it (checked_against = loader).
+    /// Without it, a day without _manifest.json is refused as incomplete.
+    #[arg(long)]
+    pub no_manifest: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    #[command(flatten)]
+    pub day: DayArgs,
+    /// The directory holding the day's events.csv, users.csv and products.csv.
+    /// [default: DATA_DIR/dt=D]
+    #[arg(long, value_name = "DIR")]
+    pub landing: Option<PathBuf>,
+    /// Replace an existing _manifest.json (without it, an existing one is an error).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -183,6 +205,20 @@ pub struct ValidateArgs {
     /// `5min`; a bare number is seconds); 0 sets no limit.
     #[arg(long, value_name = "DURATION", default_value = "5min", value_parser = parse_duration)]
     pub statement_timeout: std::time::Duration,
+    /// Bind the --suite files to this table, as Great Expectations binds a suite through a
+    /// batch definition: a GE 1.x suite JSON names no table and runs unchanged. A suite that
+    /// names another table is refused. The day's batch is validated: the batch column is the
+    /// one the configured suites use for this table, else --batch-column; with neither, the
+    /// whole table (and the JSON line says so in `whole_table`).
+    #[arg(long, value_name = "SCHEMA.TABLE", requires = "suites")]
+    pub table: Option<String>,
+    /// The batch column (a date, or text holding YYYY-MM-DD) of a --table that no configured
+    /// suite validates: the batch is its rows equal to --date.
+    #[arg(long, value_name = "COLUMN", requires = "table")]
+    pub batch_column: Option<String>,
+    /// Validate the whole table, not the day's batch.
+    #[arg(long, conflicts_with = "batch_column")]
+    pub whole_table: bool,
 }
 
 /// Parses `500ms`, `30s`, `5min`, `1h` or a bare number of seconds.

@@ -9,7 +9,8 @@ use retention_model::{CalendarRange, ops::RowCounts};
 use retention_pipeline::{
     DemoRequest, Error, Pipeline, PipelineConfig, Sim, Summary, range_summary,
     steps::{
-        Days, GenerateRequest, InitRequest, LoadRequest, ReportRequest, ScdRequest, ValidateRequest,
+        Days, GenerateRequest, InitRequest, LoadRequest, ManifestRequest, ReportRequest,
+        ScdRequest, ValidateRequest,
     },
 };
 
@@ -80,8 +81,17 @@ async fn dispatch(pipeline: &Pipeline, command: Command) -> Result<Summary, Erro
                 date: a.day.date,
                 force: a.force,
                 snapshot: a.snapshot,
+                no_manifest: a.no_manifest,
             };
             pipeline.load(&req).await
+        }
+        Command::Manifest(a) => {
+            let req = ManifestRequest {
+                date: a.day.date,
+                landing: a.landing,
+                force: a.force,
+            };
+            pipeline.manifest(&req).await
         }
         Command::Validate(a) => {
             let req = ValidateRequest {
@@ -93,6 +103,9 @@ async fn dispatch(pipeline: &Pipeline, command: Command) -> Result<Summary, Erro
                 },
                 suites: a.suites,
                 statement_timeout: a.statement_timeout,
+                table: a.table,
+                batch_column: a.batch_column,
+                whole_table: a.whole_table,
             };
             pipeline.validate(&req).await
         }
@@ -169,6 +182,7 @@ fn describe(
         Command::Init(_) => ("init", None, None),
         Command::Generate(a) => ("generate", a.date, a.from.zip(a.to)),
         Command::Load(a) => ("load", Some(a.day.date), None),
+        Command::Manifest(a) => ("manifest", Some(a.day.date), None),
         Command::Validate(a) => ("validate", Some(a.day.date), None),
         Command::Scd(a) => ("scd", Some(a.day.date), None),
         Command::Transform(a) => ("transform", Some(a.date), None),

@@ -16,6 +16,7 @@ fn help_explains_every_command() {
         "init",
         "generate",
         "load",
+        "manifest",
         "validate",
         "scd",
         "transform",

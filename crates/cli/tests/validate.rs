@@ -355,3 +355,154 @@ async fn a_suite_query_past_the_statement_timeout_fails_the_step_with_exit_1() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A Great Expectations 1.x suite exactly as GE 1.24 writes it: no table, no batch.
+const GE_SUITE: &str = r#"{
+  "name": "ge_events",
+  "id": "0b7c6c1e-3f4e-4a55-9d1c-6a2f8e1d5b01",
+  "expectations": [
+    {
+      "type": "expect_column_values_to_not_be_null",
+      "kwargs": {"column": "user_id"},
+      "meta": {},
+      "id": "5d3e2a90-8f0b-4c1e-a6f2-0f9d3b7c2e11"
+    }
+  ],
+  "meta": {"great_expectations_version": "1.24.1"},
+  "notes": null
+}"#;
+
+/// `validate --table` binds a GE suite that names no table, and validates day D's batch:
+/// two days are staged, the other day's null `user_id` does not fail D, fails its own day,
+/// and fails D only when the whole table is asked for. A table no configured suite knows
+/// takes `--batch-column` (30 rows of its 60), and without it is validated whole, which the
+/// JSON line and stderr say.
+#[tokio::test]
+async fn a_great_expectations_suite_runs_unchanged_with_table_on_the_days_batch_only() {
+    let db = TestDb::migrated().await;
+    let client = db.client().await;
+    client
+        .batch_execute(
+            "CREATE TABLE staging.events_20260310 PARTITION OF staging.events FOR VALUES IN ('2026-03-10');
+             CREATE TABLE staging.events_20260311 PARTITION OF staging.events FOR VALUES IN ('2026-03-11');
+             INSERT INTO staging.events (batch_date, source_line, event_id, user_id)
+             SELECT d, i + 1, 'e' || i, CASE WHEN d = '2026-03-11' AND i = 7 THEN NULL ELSE i END
+             FROM generate_series(0, 99) AS i, (VALUES (date '2026-03-10'), ('2026-03-11')) AS days(d);
+             CREATE TABLE staging.feed (day date, user_id bigint);
+             INSERT INTO staging.feed SELECT d, i
+             FROM generate_series(0, 29) AS i, (VALUES (date '2026-03-10'), ('2026-03-11')) AS days(d);",
+        )
+        .await
+        .unwrap();
+    let url = db.url();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("ge_events.json");
+    std::fs::write(&suite, GE_SUITE).unwrap();
+    let suite = suite.to_str().unwrap();
+    let validate = |extra: &[&str]| {
+        let mut args = vec!["validate", "--database-url", &url, "--suite", suite];
+        args.extend(extra);
+        retention(&args)
+    };
+    let code = |out: &std::process::Output| {
+        (
+            out.status.code(),
+            last_json_line(out)["rows_in"].as_u64(),
+            last_json_line(out)["whole_table"].clone(),
+        )
+    };
+
+    let out = validate(&["--date", "2026-03-10"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("must be bound to one (`validate --table`)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let day = validate(&["--table", "staging.events", "--date", "2026-03-10"]);
+    assert_eq!(
+        code(&day),
+        (Some(0), Some(100), Value::Null),
+        "{}",
+        String::from_utf8_lossy(&day.stderr)
+    );
+    let other = validate(&["--table", "staging.events", "--date", "2026-03-11"]);
+    assert_eq!(code(&other), (Some(3), Some(0), Value::Null));
+    assert!(String::from_utf8_lossy(&other.stderr).contains(
+        "[critical] ge_events.expect_column_values_to_not_be_null user_id: 1 unexpected (1.000%)"
+    ));
+    let whole = validate(&[
+        "--table",
+        "staging.events",
+        "--date",
+        "2026-03-10",
+        "--whole-table",
+    ]);
+    assert_eq!(code(&whole), (Some(3), Some(0), Value::Null));
+    assert!(String::from_utf8_lossy(&whole.stderr).contains(
+        "suite ge_events validates the whole of staging.events, not the batch of 2026-03-10 (--whole-table)"
+    ));
+    let stored: Vec<(String, i64, i64)> = client
+        .query(
+            "SELECT batch_date::text, element_count, unexpected_count FROM ops.validation_results
+             WHERE suite = 'ge_events' ORDER BY result_id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        stored,
+        [
+            ("2026-03-10".to_owned(), 100, 0),
+            ("2026-03-11".to_owned(), 100, 1),
+            ("2026-03-10".to_owned(), 200, 1)
+        ]
+    );
+
+    let feed = validate(&[
+        "--table",
+        "staging.feed",
+        "--date",
+        "2026-03-10",
+        "--batch-column",
+        "day",
+    ]);
+    assert_eq!(code(&feed), (Some(0), Some(30), Value::Null));
+    let unbatched = validate(&["--table", "staging.feed", "--date", "2026-03-10"]);
+    assert_eq!(
+        code(&unbatched),
+        (Some(0), Some(60), serde_json::json!(["ge_events"]))
+    );
+    assert!(String::from_utf8_lossy(&unbatched.stderr).contains(
+        "suite ge_events validates the whole of staging.feed, not the batch of 2026-03-10: no batch column"
+    ));
+
+    let named = dir.path().join("users.json");
+    std::fs::write(
+        &named,
+        GE_SUITE.replace(
+            r#""meta": {"great_expectations_version": "1.24.1"}"#,
+            r#""meta": {"great_expectations_version": "1.24.1", "retention": {"table": "staging.users"}}"#,
+        ),
+    )
+    .unwrap();
+    let out = retention(&[
+        "validate",
+        "--database-url",
+        &url,
+        "--suite",
+        named.to_str().unwrap(),
+        "--table",
+        "staging.events",
+        "--date",
+        "2026-03-10",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(
+        "cannot be bound: it names table staging.users, not staging.events, the table it is bound to"
+    ));
+}

@@ -259,10 +259,10 @@ impl Generator {
     ) -> Result<Manifest> {
         let manifest = Manifest {
             schema_version: SCHEMA_VERSION,
-            generator_version: env!("CARGO_PKG_VERSION").to_owned(),
-            seed: self.seed,
-            scale: self.scale,
-            config_hash: self.config_hash.clone(),
+            generator_version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            seed: Some(self.seed),
+            scale: Some(self.scale),
+            config_hash: Some(self.config_hash.clone()),
             date,
             files,
             mess: mess.to_map(),

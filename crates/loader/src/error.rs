@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use retention_model::landing::MANIFEST_FILE;
+
 /// Everything that can stop a load. A row that cannot be typed is not an error: it goes to
 /// quarantine and the load goes on.
 #[derive(Debug, thiserror::Error)]
@@ -18,8 +20,27 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// A file listed in the manifest is missing.
-    #[error("{path}: listed in the manifest but missing")]
+    /// The day's directory has no `_manifest.json`: the day is not complete, or its
+    /// producer writes none.
+    #[error(
+        "{}: no {MANIFEST_FILE}: the day is not complete, or its producer writes none. Once its files are complete, write one for them (`retention manifest --date {date}`), or load the day without one (`retention load --date {date} --no-manifest`: the loader counts and hashes the files itself)",
+        dir.display()
+    )]
+    NoManifest {
+        /// The day directory.
+        dir: PathBuf,
+        /// The day asked for.
+        date: chrono::NaiveDate,
+    },
+    /// `_manifest.json` exists and writing one was not forced.
+    #[error("{}: a manifest exists already; pass --force to replace it", path.display())]
+    ManifestExists {
+        /// The existing manifest.
+        path: PathBuf,
+    },
+    /// A file the day needs is missing (listed in the manifest, or, without a manifest,
+    /// one of the contract's files).
+    #[error("{path}: the day needs this file, but it is missing")]
     MissingFile {
         /// The missing file.
         path: PathBuf,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use retention_model::{
     Manifest,
-    landing::{FileEntry, MANIFEST_FILE, day_dir, snapshot_dir},
+    landing::{EVENTS_FILE, FileEntry, MANIFEST_FILE, day_dir, snapshot_dir},
 };
 
 use crate::{
@@ -18,13 +18,15 @@ use crate::{
 pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 
 /// A complete landing day (or snapshot): its directory and manifest, with every file the
-/// manifest lists present. Open it with [`LandingDay::open`], load it with
-/// [`crate::Loader::load`].
+/// manifest lists present. Open it with [`LandingDay::open`] (or, for a producer that writes
+/// no manifest, [`LandingDay::open_without_manifest`]), load it with [`crate::Loader::load`].
 #[derive(Debug, Clone)]
 pub struct LandingDay {
     dir: PathBuf,
     date: NaiveDate,
-    manifest: Manifest,
+    snapshot: bool,
+    /// `None` when opened without a manifest: the loader counts and hashes the files itself.
+    manifest: Option<Manifest>,
 }
 
 impl LandingDay {
@@ -53,6 +55,9 @@ impl LandingDay {
             reason,
         };
         let manifest_path = dir.join(MANIFEST_FILE);
+        if !manifest_path.exists() && dir.is_dir() {
+            return Err(Error::NoManifest { dir, date });
+        }
         if let Ok(meta) = std::fs::metadata(&manifest_path) {
             if meta.len() > MAX_MANIFEST_BYTES {
                 return Err(bad(format!(
@@ -100,7 +105,50 @@ impl LandingDay {
         Ok(Self {
             dir,
             date,
-            manifest,
+            snapshot,
+            manifest: Some(manifest),
+        })
+    }
+
+    /// Opens day `date` (or with `snapshot` the snapshot as of its end) of a producer that
+    /// writes no manifest: the load counts each file's records and hashes its bytes itself,
+    /// checks nothing against a manifest, and records that it did (`ops.load_audit.checked_against
+    /// = 'loader'`). A manifest, if there is one, is ignored.
+    ///
+    /// A regular day must have all three files; a snapshot may leave out `events.csv`.
+    pub fn open_without_manifest(data_dir: &Path, date: NaiveDate, snapshot: bool) -> Result<Self> {
+        let dir = if snapshot {
+            snapshot_dir(data_dir, date)
+        } else {
+            day_dir(data_dir, date)
+        };
+        Self::open_dir_without_manifest(dir, date, snapshot)
+    }
+
+    /// As [`LandingDay::open_without_manifest`], for a directory given directly.
+    pub fn open_dir_without_manifest(
+        dir: PathBuf,
+        date: NaiveDate,
+        snapshot: bool,
+    ) -> Result<Self> {
+        if !dir.is_dir() {
+            return Err(Error::Io {
+                context: format!("opening the landing directory {}", dir.display()),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            });
+        }
+        for spec in &TABLES {
+            let path = dir.join(spec.file);
+            let optional = snapshot && spec.file == EVENTS_FILE;
+            if !optional && !path.is_file() {
+                return Err(Error::MissingFile { path });
+            }
+        }
+        Ok(Self {
+            dir,
+            date,
+            snapshot,
+            manifest: None,
         })
     }
 
@@ -114,21 +162,23 @@ impl LandingDay {
         &self.dir
     }
 
-    /// The day's manifest.
-    pub fn manifest(&self) -> &Manifest {
-        &self.manifest
+    /// The day's manifest; `None` when opened without one.
+    pub fn manifest(&self) -> Option<&Manifest> {
+        self.manifest.as_ref()
     }
 
     /// Whether this is a full snapshot.
     pub fn is_snapshot(&self) -> bool {
-        self.manifest.snapshot
+        self.snapshot
     }
 
-    /// The manifest entry and path of `spec`'s file, if the day has one.
-    pub(crate) fn file(&self, spec: &TableSpec) -> Option<(&FileEntry, PathBuf)> {
-        self.manifest
-            .files
-            .get(spec.file)
-            .map(|e| (e, self.dir.join(spec.file)))
+    /// The path of `spec`'s file, if the day has one, with its manifest entry when the day
+    /// was opened with a manifest.
+    pub(crate) fn file(&self, spec: &TableSpec) -> Option<(Option<&FileEntry>, PathBuf)> {
+        let path = self.dir.join(spec.file);
+        match &self.manifest {
+            Some(m) => m.files.get(spec.file).map(|e| (Some(e), path)),
+            None => path.is_file().then_some((None, path)),
+        }
     }
 }

@@ -1,7 +1,13 @@
 //! Loads a day's landing files into `staging`, fast, and accounts for every row.
 //!
 //! - [`LandingDay`]: a complete landing day (or snapshot): its directory and manifest, every
-//!   listed file present. A day without `_manifest.json` is not complete and is refused.
+//!   listed file present. A day without `_manifest.json` is not complete and is refused,
+//!   unless opened with [`LandingDay::open_without_manifest`] for a producer that writes
+//!   none: then the load counts and hashes the files itself and records that it did. The
+//!   manifest's generator fields (seed, scale, config hash) are checked against the
+//!   warehouse only when present.
+//! - [`write_manifest`] / [`describe_day`]: the manifest of files another producer wrote
+//!   (records counted as a load counts them, SHA-256 of the bytes, no generator fields).
 //! - [`Loader`] / [`load_day`]: one transaction per day. Each file is parsed on a blocking
 //!   thread (lenient, exact CSV: BOM, CRLF, quoted commas and newlines, blanks around
 //!   quoted fields) and typed straight into PGCOPY binary chunks streamed to `COPY` into a
@@ -49,6 +55,7 @@ pub mod erasure;
 mod error;
 mod landing;
 mod load;
+mod manifest;
 mod parse;
 mod pool;
 mod report;
@@ -60,5 +67,6 @@ pub use erasure::Erasure;
 pub use error::{Error, Result};
 pub use landing::{LandingDay, MAX_MANIFEST_BYTES};
 pub use load::{LoadOptions, Loader, load_day};
+pub use manifest::{describe_day, write_manifest};
 pub use parse::{ParsedFile, RejectedRecord, parse_file};
 pub use report::{FileReport, LoadReport};

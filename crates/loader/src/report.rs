@@ -31,8 +31,12 @@ pub struct LoadReport {
     pub date: NaiveDate,
     /// Whether a snapshot was loaded.
     pub snapshot: bool,
-    /// `recorded` (first load of the warehouse), `matches`, or `forced`.
+    /// `recorded` (first simulated day loaded into the warehouse), `matches`, `forced`, or
+    /// `unpinned` (the day carries no generator identity: another producer's files).
     pub warehouse: &'static str,
+    /// `manifest` (each file's records and SHA-256 checked against the day's manifest) or
+    /// `loader` (loaded without a manifest: the figures are the loader's own).
+    pub checked_against: &'static str,
     /// Per landing file, in load order (events, users, products).
     pub files: Vec<FileReport>,
 }

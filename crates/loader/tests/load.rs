@@ -184,11 +184,109 @@ async fn a_day_without_manifest_is_refused_with_nothing_loaded() {
     let err = LandingDay::open(data.path(), day(4), false).unwrap_err();
     assert!(
         err.to_string()
-            .contains("no manifest: the day is not complete"),
+            .contains("no _manifest.json: the day is not complete, or its producer writes none"),
         "{err}"
     );
     let c = db.client().await;
     assert_eq!(count(&c, "SELECT count(*) FROM staging.events").await, 0);
+}
+
+/// A producer that writes no manifest: `--no-manifest` stages the same rows and rejects as
+/// with an honest manifest, audits the loader's own count and SHA-256 as `checked_against =
+/// 'loader'`, leaves the warehouse's generator identity unrecorded; a manifest written by
+/// `write_manifest` for the same files is the honest one, and loads.
+#[tokio::test]
+async fn a_day_without_manifest_loads_with_the_loaders_own_figures_like_one_with() {
+    let db = TestDb::migrated().await;
+    let data = tempfile::tempdir().unwrap();
+    let (bytes, rows) = nasty_events();
+    let files = Files::clean(0).with_events(bytes, rows);
+    let honest = write_day(data.path(), day(8), &files);
+    let c = db.client().await;
+    let with_manifest = load(&db, data.path(), day(8)).await.unwrap();
+    let reference = (staged_events(&c, day(8)).await, day_content(&c).await.1);
+    assert_eq!((reference.0.len(), reference.1.len()), (3, 8));
+    let dir = retention_model::landing::day_dir(data.path(), day(8));
+    std::fs::remove_file(dir.join("_manifest.json")).unwrap();
+
+    let unlisted = LandingDay::open_without_manifest(data.path(), day(8), false).unwrap();
+    assert!(unlisted.manifest().is_none());
+    // A fresh warehouse: nothing recorded there may come from the first load.
+    let db2 = TestDb::migrated().await;
+    let report = load_day(db2.config(), &unlisted, &LoadOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.files, with_manifest.files);
+    assert_eq!(
+        (report.warehouse, report.checked_against),
+        ("unpinned", "loader")
+    );
+    let c2 = db2.client().await;
+    assert_eq!(
+        (staged_events(&c2, day(8)).await, day_content(&c2).await.1),
+        reference
+    );
+    let audit: Vec<(String, i64, Option<i64>, String, String, bool)> = c2
+        .query(
+            "SELECT source_file, rows_read, manifest_rows, sha256, checked_against, generator IS NULL
+             FROM ops.load_audit ORDER BY source_file",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+        .collect();
+    let expected: Vec<_> = honest
+        .files
+        .iter()
+        .map(|(f, e)| {
+            (
+                f.clone(),
+                e.rows as i64,
+                None,
+                e.sha256.clone(),
+                "loader".to_owned(),
+                true,
+            )
+        })
+        .collect();
+    assert_eq!(audit, expected);
+    let identity: (Option<i64>, Option<f64>, Option<String>) = c2
+        .query_one("SELECT seed, scale, config_hash FROM ops.warehouse", &[])
+        .await
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .unwrap();
+    assert_eq!(identity, (None, None, None));
+
+    let written = retention_loader::write_manifest(&dir, day(8), false).unwrap();
+    assert_eq!(written.files, honest.files);
+    assert!(!written.has_generator_fields());
+    let again = retention_loader::write_manifest(&dir, day(8), false).unwrap_err();
+    assert!(matches!(again, Error::ManifestExists { .. }), "{again}");
+    let report = load(&db2, data.path(), day(8)).await.unwrap();
+    assert_eq!(
+        (report.warehouse, report.checked_against),
+        ("unpinned", "manifest")
+    );
+    assert_eq!(
+        (staged_events(&c2, day(8)).await, day_content(&c2).await.1),
+        reference
+    );
+
+    // The first simulated day then records the identity, and the guard holds after it.
+    write_day(data.path(), day(9), &Files::clean(3));
+    let report = load(&db2, data.path(), day(9)).await.unwrap();
+    assert_eq!(report.warehouse, "recorded");
+    let files = Files::clean(2);
+    let mut m = manifest(day(10), &files);
+    m.seed = Some(7);
+    write_with(data.path(), day(10), &files, &m);
+    let err = load(&db2, data.path(), day(10)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::WarehouseMismatch(ref d) if d == "seed 7 vs warehouse 42"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -285,8 +383,8 @@ async fn a_day_generated_with_another_seed_is_refused_unless_forced() {
 
     let files = Files::clean(3);
     let mut m = manifest(day(9), &files);
-    m.seed = 43;
-    m.scale = 2.0;
+    m.seed = Some(43);
+    m.scale = Some(2.0);
     write_with(data.path(), day(9), &files, &m);
     let err = load(&db, data.path(), day(9)).await.unwrap_err();
     assert_eq!(

@@ -85,26 +85,38 @@ pub struct FileEntry {
     pub sha256: String,
 }
 
-/// `_manifest.json`: what the generator wrote for a day, and the exact count of every
-/// injected anomaly keyed by the reason code it must end up under.
+/// `_manifest.json`: the day's files with their record counts and SHA-256, and, when the
+/// generator wrote the day, what it was generated with and the exact count of every injected
+/// anomaly keyed by the reason code it must end up under.
+///
+/// The generator fields (`generator_version`, `seed`, `scale`, `config_hash`, `mess`) are
+/// optional: another producer's manifest (or one written by `retention manifest`) has none,
+/// and the loader checks them against the warehouse only when they are present.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// Landing contract version ([`crate::SCHEMA_VERSION`]).
     pub schema_version: u32,
-    /// Version of the generator that wrote the day.
-    pub generator_version: String,
-    /// Simulation seed.
-    pub seed: u64,
-    /// Population scale.
-    pub scale: f64,
-    /// SHA-256 of the generator configuration that shaped the data.
-    pub config_hash: String,
+    /// Version of the generator that wrote the day; `None` for another producer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator_version: Option<String>,
+    /// Simulation seed; `None` for another producer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Population scale; `None` for another producer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f64>,
+    /// SHA-256 of the generator configuration that shaped the data; `None` for another
+    /// producer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_hash: Option<String>,
     /// The logical day.
     pub date: NaiveDate,
     /// Per file name: rows and checksum.
     pub files: BTreeMap<String, FileEntry>,
     /// Injected anomalies by reason code (`duplicate_event`, `bad_timestamp`, …) plus the
-    /// cleaned kinds (`event_type_variant`, `late_event`, `dirty_user_row`).
+    /// cleaned kinds (`event_type_variant`, `late_event`, `dirty_user_row`); empty for
+    /// another producer.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub mess: BTreeMap<String, u64>,
     /// True when this is a full snapshot as of the end of the previous day.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -118,7 +130,7 @@ impl Manifest {
         let text = std::fs::read_to_string(&path).map_err(|e| Error::Manifest {
             path: path.clone(),
             reason: if e.kind() == std::io::ErrorKind::NotFound {
-                "no manifest: the day is not complete (was it generated?)".to_owned()
+                "no manifest: the day is not complete, or its producer writes none".to_owned()
             } else {
                 e.to_string()
             },
@@ -141,6 +153,31 @@ impl Manifest {
         let io = |context: String| move |source| Error::Io { context, source };
         std::fs::write(&tmp, text).map_err(io(format!("writing {}", tmp.display())))?;
         std::fs::rename(&tmp, &path).map_err(io(format!("renaming {} into place", tmp.display())))
+    }
+
+    /// A manifest for files another producer wrote: the contract's version, the day and its
+    /// files, no generator fields.
+    pub fn for_files(date: NaiveDate, files: BTreeMap<String, FileEntry>) -> Self {
+        Self {
+            schema_version: crate::SCHEMA_VERSION,
+            generator_version: None,
+            seed: None,
+            scale: None,
+            config_hash: None,
+            date,
+            files,
+            mess: BTreeMap::new(),
+            snapshot: false,
+        }
+    }
+
+    /// Whether the manifest carries any of the generator's fields (seed, scale, config hash,
+    /// generator version): a simulated day, which the warehouse's identity guard checks.
+    pub fn has_generator_fields(&self) -> bool {
+        self.generator_version.is_some()
+            || self.seed.is_some()
+            || self.scale.is_some()
+            || self.config_hash.is_some()
     }
 
     /// Count of one mess kind (0 when absent).

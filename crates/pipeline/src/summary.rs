@@ -51,6 +51,15 @@ impl Summary {
         self
     }
 
+    /// Adds a field to the JSON object when `condition` holds.
+    pub fn with_if(self, key: &str, condition: bool, value: impl Serialize) -> Self {
+        if condition {
+            self.with(key, value)
+        } else {
+            self
+        }
+    }
+
     /// The summary as one JSON line.
     pub fn to_json_line(&self) -> String {
         serde_json::to_string(self)

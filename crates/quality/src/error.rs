@@ -43,6 +43,15 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A suite bound to a table ([`crate::TableBinding`]) names another table, or another
+    /// batch column, than the binding.
+    #[error("suite {suite} cannot be bound: {message}")]
+    TableConflict {
+        /// The suite file (or name).
+        suite: String,
+        /// What differs.
+        message: String,
+    },
     /// A relative bound such as `batch_date + 1 day` does not parse.
     #[error("invalid batch expression `{}`: {message}", clip(text))]
     Expression {

@@ -103,5 +103,5 @@ pub use schema::{Column, ColumnKind, TableSchema};
 pub use store::store_results;
 pub use suite::{
     BatchFilter, Bound, Check, Considered, EXPECTATION_TYPES, Expectation, ExpectationType,
-    Samples, Severity, Suite, TableRef, expectation_type,
+    Samples, Severity, Suite, TableBinding, TableRef, expectation_type,
 };

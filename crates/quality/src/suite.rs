@@ -104,6 +104,20 @@ pub struct BatchFilter {
     pub column: String,
 }
 
+/// The table a suite is bound to when its document does not name one, as Great Expectations
+/// binds a suite to its data through a batch definition: GE 1.x suite JSON names no table.
+/// See [`Suite::from_path_for_table`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableBinding {
+    /// The table the suite validates. A suite that names another table is refused
+    /// ([`Error::TableConflict`]).
+    pub table: TableRef,
+    /// Which rows form a batch, for a suite that names no batch of its own; `None` validates
+    /// the whole table. A suite that names another batch column is refused
+    /// ([`Error::TableConflict`]).
+    pub batch: Option<BatchFilter>,
+}
+
 /// One expectation of a suite: its GE configuration as written and its typed check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expectation {
@@ -164,6 +178,39 @@ impl Suite {
         }
     }
 
+    /// Reads a suite file as [`Suite::from_path`] does, bound to `binding`'s table: a GE 1.x
+    /// suite JSON as Great Expectations writes it, which names no table, runs unchanged.
+    pub fn from_path_for_table(path: &Path, binding: &TableBinding) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let source = path.display().to_string();
+        let value: Value = if is_json {
+            serde_json::from_str(&text).map_err(|e| e.to_string())
+        } else {
+            serde_saphyr::from_str(&text).map_err(|e| e.to_string())
+        }
+        .map_err(|message| Error::Parse {
+            path: PathBuf::from(&source),
+            message: clip(&message).to_string(),
+        })?;
+        Self::from_value_bound(&value, &source, Some(binding))
+    }
+
+    /// Parses a suite document (YAML or GE JSON) bound to `binding`'s table; `source` names
+    /// it in errors.
+    pub fn from_str_for_table(text: &str, source: &str, binding: &TableBinding) -> Result<Self> {
+        let value: Value = serde_saphyr::from_str(text).map_err(|e| Error::Parse {
+            path: PathBuf::from(source),
+            message: clip(&e.to_string()).to_string(),
+        })?;
+        Self::from_value_bound(&value, source, Some(binding))
+    }
+
     /// Parses our YAML suite format; `source` names the suite in errors.
     pub fn from_yaml_str(text: &str, source: &str) -> Result<Self> {
         let value: Value = serde_saphyr::from_str(text).map_err(|e| Error::Parse {
@@ -214,6 +261,11 @@ impl Suite {
 
     /// Builds a suite from its parsed document; `source` names it in errors.
     pub fn from_value(doc: &Value, source: &str) -> Result<Self> {
+        Self::from_value_bound(doc, source, None)
+    }
+
+    /// Builds a suite from its parsed document, bound to `binding`'s table when given.
+    fn from_value_bound(doc: &Value, source: &str, binding: Option<&TableBinding>) -> Result<Self> {
         let parse = |message: String| Error::Parse {
             path: PathBuf::from(source),
             message,
@@ -232,16 +284,35 @@ impl Suite {
             .and_then(Value::as_str)
             .ok_or_else(|| parse("missing `name`".into()))?
             .to_owned();
-        let table_text = setting("table")
-            .and_then(Value::as_str)
-            .ok_or_else(|| parse("missing `table` (GE JSON: `meta.retention.table`)".into()))?;
-        let table = TableRef::parse(table_text).ok_or_else(|| {
-            parse(format!(
-                "`table: {}` is not `schema.table`",
-                clip(table_text)
-            ))
-        })?;
-        let batch = match setting("batch") {
+        let named =
+            match setting("table").and_then(Value::as_str) {
+                Some(text) => Some(TableRef::parse(text).ok_or_else(|| {
+                    parse(format!("`table: {}` is not `schema.table`", clip(text)))
+                })?),
+                None => None,
+            };
+        let table = match (named, binding) {
+            (Some(named), Some(b)) if named != b.table => {
+                return Err(Error::TableConflict {
+                    suite: source.to_owned(),
+                    message: format!(
+                        "it names table {}, not {}, the table it is bound to",
+                        clip(&named.to_string()),
+                        clip(&b.table.to_string())
+                    ),
+                });
+            }
+            (Some(named), _) => named,
+            (None, Some(b)) => b.table.clone(),
+            (None, None) => {
+                return Err(parse(
+                    "missing `table` (GE JSON: `meta.retention.table`); a suite that names none \
+                     (as Great Expectations writes it) must be bound to one (`validate --table`)"
+                        .into(),
+                ));
+            }
+        };
+        let named_batch = match setting("batch") {
             None | Some(Value::Null) => None,
             Some(b) => {
                 let column = b
@@ -258,6 +329,20 @@ impl Suite {
                     column: column.to_owned(),
                 })
             }
+        };
+        let batch = match (named_batch, binding.and_then(|b| b.batch.as_ref())) {
+            (Some(named), Some(bound)) if named != *bound => {
+                return Err(Error::TableConflict {
+                    suite: source.to_owned(),
+                    message: format!(
+                        "its batch column is `{}`, not `{}`, the one it is bound with",
+                        clip(&named.column),
+                        clip(&bound.column)
+                    ),
+                });
+            }
+            (Some(named), _) => Some(named),
+            (None, bound) => bound.cloned(),
         };
         let list = obj
             .get("expectations")

@@ -81,7 +81,7 @@ fn different_seeds_give_different_days() {
     for file in ["events.csv", "users.csv", "products.csv"] {
         assert_ne!(a.files[file].sha256, b.files[file].sha256, "{file}");
     }
-    assert_eq!((a.seed, b.seed), (42, 43));
+    assert_eq!((a.seed, b.seed), (Some(42), Some(43)));
 }
 
 #[test]

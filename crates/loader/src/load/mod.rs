@@ -16,11 +16,8 @@ use deadpool_postgres::Pool;
 use retention_model::DbConfig;
 
 use crate::{
-    Erasure, Error, FileReport, LandingDay, LoadReport, Result,
-    error::db,
-    pool,
-    spec::TABLES,
-    warehouse::{self, Check},
+    Erasure, Error, FileReport, LandingDay, LoadReport, Result, error::db, pool, spec::TABLES,
+    warehouse,
 };
 
 const DELETE_REJECTS: &str = include_str!("../../sql/delete_rejects.sql");
@@ -116,15 +113,22 @@ impl Loader {
                 .await
                 .map_err(db("keeping erased users' rejects erased"))?;
         }
-        let generator = serde_json::json!({
-            "generator_version": day.manifest().generator_version,
-            "seed": day.manifest().seed,
-            "scale": day.manifest().scale,
-            "config_hash": day.manifest().config_hash,
-            "schema_version": day.manifest().schema_version,
-            "snapshot": day.manifest().snapshot,
-            "mess": day.manifest().mess,
+        let generator = day.manifest().map(|m| {
+            serde_json::json!({
+                "generator_version": m.generator_version,
+                "seed": m.seed,
+                "scale": m.scale,
+                "config_hash": m.config_hash,
+                "schema_version": m.schema_version,
+                "snapshot": m.snapshot,
+                "mess": m.mess,
+            })
         });
+        let checked_against = if day.manifest().is_some() {
+            "manifest"
+        } else {
+            "loader"
+        };
         let mut files = Vec::with_capacity(staged.len());
         for s in &staged {
             let rejected = s.rejects.len() as u64;
@@ -136,7 +140,7 @@ impl Loader {
                     rejected,
                 });
             }
-            if let Some((rows, sha256)) = &s.manifest {
+            if let Some(sha256) = &s.sha256 {
                 let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
                 tx.execute(
                     INSERT_AUDIT,
@@ -147,9 +151,10 @@ impl Loader {
                         &n(s.read),
                         &n(s.staged),
                         &n(rejected),
-                        &n(*rows),
+                        &s.manifest_rows.map(n),
                         sha256,
                         &generator,
+                        &checked_against,
                     ],
                 )
                 .await
@@ -162,7 +167,7 @@ impl Loader {
             files.push(FileReport {
                 file: s.spec.file.into(),
                 table: format!("staging.{}", s.spec.table),
-                present: s.manifest.is_some(),
+                present: s.sha256.is_some(),
                 read: s.read,
                 staged: s.staged,
                 rejected,
@@ -185,11 +190,8 @@ impl Loader {
         Ok(LoadReport {
             date,
             snapshot: day.is_snapshot(),
-            warehouse: match check {
-                Check::Recorded => "recorded",
-                Check::Matches => "matches",
-                Check::Forced => "forced",
-            },
+            warehouse: check.as_str(),
+            checked_against,
             files,
         })
     }

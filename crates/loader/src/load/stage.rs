@@ -33,8 +33,11 @@ pub(super) struct Staged {
     pub(super) read: u64,
     pub(super) staged: u64,
     pub(super) rejects: Vec<RejectedRecord>,
-    /// Manifest rows and the verified SHA-256, when the day has the file.
-    pub(super) manifest: Option<(u64, String)>,
+    /// The file's SHA-256 (verified against the manifest when the day has one), when the
+    /// day has the file.
+    pub(super) sha256: Option<String>,
+    /// The manifest's record count, when the day has the file and a manifest.
+    pub(super) manifest_rows: Option<u64>,
 }
 
 pub(super) async fn stage_file(
@@ -75,7 +78,8 @@ pub(super) async fn stage_file(
             read: 0,
             staged,
             rejects: Vec::new(),
-            manifest: None,
+            sha256: None,
+            manifest_rows: None,
         });
     };
     let (chunks, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
@@ -105,7 +109,9 @@ pub(super) async fn stage_file(
         return Err(db(context)(e));
     }
     let parsed = parsed.map_err(|stop| stop_error(stop, spec, &path))?;
-    verify(spec, entry.rows, &entry.sha256, &parsed)?;
+    if let Some(entry) = entry {
+        verify(spec, entry.rows, &entry.sha256, &parsed)?;
+    }
     let staged = sink.as_mut().finish().await.map_err(db(context))?;
     if staged != parsed.encoded {
         return Err(Error::Unbalanced {
@@ -129,7 +135,8 @@ pub(super) async fn stage_file(
         read: parsed.read,
         staged,
         rejects: parsed.rejects,
-        manifest: Some((entry.rows, parsed.sha256)),
+        manifest_rows: entry.map(|e| e.rows),
+        sha256: Some(parsed.sha256),
     })
 }
 

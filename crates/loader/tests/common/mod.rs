@@ -88,10 +88,10 @@ pub fn manifest(date: NaiveDate, files: &Files) -> Manifest {
     map.insert(PRODUCTS_FILE.to_owned(), entry(&files.products));
     Manifest {
         schema_version: SCHEMA_VERSION,
-        generator_version: "hand-made".into(),
-        seed: 42,
-        scale: 0.5,
-        config_hash: "cfg".into(),
+        generator_version: Some("hand-made".into()),
+        seed: Some(42),
+        scale: Some(0.5),
+        config_hash: Some("cfg".into()),
         date,
         files: map,
         mess: BTreeMap::new(),

@@ -18,6 +18,9 @@ pub struct LoadRequest {
     pub force: bool,
     /// Load the full snapshot as of the end of the day (`DATA_DIR/snapshots/dt=D/`).
     pub snapshot: bool,
+    /// The day's producer writes no manifest: count and hash the files here, check them
+    /// against nothing, and record that in `ops.load_audit.checked_against`.
+    pub no_manifest: bool,
 }
 
 impl LoadRequest {
@@ -27,6 +30,7 @@ impl LoadRequest {
             date,
             force: false,
             snapshot: false,
+            no_manifest: false,
         }
     }
 }
@@ -42,7 +46,11 @@ impl Pipeline {
         let db = self.db()?;
         let mut client = self.connect().await?;
         let (outcome, run_id) = tracked(&mut client, "load", Some(date), async |_, run_id| {
-            let day = LandingDay::open(&self.data_dir, date, req.snapshot)?;
+            let day = if req.no_manifest {
+                LandingDay::open_without_manifest(&self.data_dir, date, req.snapshot)?
+            } else {
+                LandingDay::open(&self.data_dir, date, req.snapshot)?
+            };
             let options = LoadOptions {
                 force: req.force,
                 run_id: Some(run_id),
@@ -60,6 +68,7 @@ impl Pipeline {
             }
             .with("snapshot", report.snapshot)
             .with("warehouse", report.warehouse)
+            .with("checked_against", report.checked_against)
             .with("files", &report.files))
         })
         .await?;
@@ -73,6 +82,7 @@ impl Pipeline {
         .with("run_id", run_id)
         .with("snapshot", detail("snapshot"))
         .with("warehouse", detail("warehouse"))
+        .with("checked_against", detail("checked_against"))
         .with("files", detail("files")))
     }
 }

@@ -1,10 +1,11 @@
 //! The pipeline's steps, one module each, as methods of [`Pipeline`](crate::Pipeline): each
-//! records itself in `ops.task_runs` (but `generate`, which touches no database, and `report`)
+//! records itself in `ops.task_runs` (but `generate` and `manifest`, which touches no database, and `report`)
 //! and returns a [`Summary`](crate::Summary). `retention run` calls exactly these.
 
 mod generate;
 mod init;
 mod load;
+mod manifest;
 mod rebuild;
 mod report;
 mod scd;
@@ -14,6 +15,7 @@ mod validate;
 pub use generate::{Days, GenerateRequest};
 pub use init::InitRequest;
 pub use load::LoadRequest;
+pub use manifest::ManifestRequest;
 pub use report::ReportRequest;
 pub use scd::{ScdRequest, dimension_specs};
 pub use validate::{DEFAULT_STATEMENT_TIMEOUT, ValidateRequest};

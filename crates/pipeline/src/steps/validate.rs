@@ -7,7 +7,8 @@ use std::{path::PathBuf, time::Duration, time::Instant};
 use chrono::NaiveDate;
 use retention_model::ops::{RowCounts, lock_step};
 use retention_quality::{
-    Batch, Severity, Strategy, Suite, ValidationOptions, store_results, validate_with,
+    Batch, BatchFilter, Severity, Strategy, Suite, TableBinding, TableRef, ValidationOptions,
+    store_results, validate_with,
 };
 
 use crate::{Error, Outcome, Pipeline, Result, Summary, tracked};
@@ -49,6 +50,15 @@ pub struct ValidateRequest {
     pub suites: Vec<PathBuf>,
     /// The longest one suite query may run; zero sets no limit.
     pub statement_timeout: Duration,
+    /// Binds the request's `suites` to this table (`schema.table`), as Great Expectations
+    /// binds a suite through a batch definition: a GE suite names no table. A suite that
+    /// names another table is refused.
+    pub table: Option<String>,
+    /// The batch column of the bound table when its configuration gives none (a table that no
+    /// configured suite validates).
+    pub batch_column: Option<String>,
+    /// Validate the whole table, not the day's batch.
+    pub whole_table: bool,
 }
 
 impl ValidateRequest {
@@ -60,6 +70,9 @@ impl ValidateRequest {
             strategy: Strategy::SetBased,
             suites: Vec::new(),
             statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
+            table: None,
+            batch_column: None,
+            whole_table: false,
         }
     }
 }
@@ -69,7 +82,32 @@ impl Pipeline {
     pub async fn validate(&self, req: &ValidateRequest) -> Result<Summary> {
         let started = Instant::now();
         let date = req.date;
-        let suites = self.suites(&req.suites)?;
+        let mut suites = match &req.table {
+            Some(table) => self.bound_suites(req, table)?,
+            None => self.suites(&req.suites)?,
+        };
+        if req.whole_table {
+            for suite in &mut suites {
+                suite.batch = None;
+            }
+        }
+        let whole_table: Vec<String> = suites
+            .iter()
+            .filter(|s| s.batch.is_none())
+            .map(|s| s.name.clone())
+            .collect();
+        for suite in suites.iter().filter(|s| s.batch.is_none()) {
+            tracing::warn!(
+                "suite {} validates the whole of {}, not the batch of {date}{}",
+                suite.name,
+                suite.table,
+                if req.whole_table {
+                    " (--whole-table)"
+                } else {
+                    ": no batch column (the suite names none, the table's configuration gives none, no --batch-column)"
+                }
+            );
+        }
         let strategy = req.strategy;
         let options = ValidationOptions {
             strategy,
@@ -144,7 +182,39 @@ impl Pipeline {
             started.elapsed().as_millis() as u64,
         )
         .with("run_id", run_id)
-        .with_details(outcome.details))
+        .with_details(outcome.details)
+        .with_if("whole_table", !whole_table.is_empty(), &whole_table))
+    }
+
+    /// The request's suite files bound to `table`, with the batch column: `--batch-column`,
+    /// else the one the configured suites use for that table, else none (the whole table).
+    fn bound_suites(&self, req: &ValidateRequest, table: &str) -> Result<Vec<Suite>> {
+        if req.suites.is_empty() {
+            return Err(Error::Usage(
+                "--table binds the suites given with --suite; give at least one".into(),
+            ));
+        }
+        let table_ref = TableRef::parse(table)
+            .ok_or_else(|| Error::Usage(format!("--table {table:?} is not schema.table")))?;
+        let column = match (&req.batch_column, req.whole_table) {
+            (_, true) => None,
+            (Some(c), false) => Some(c.clone()),
+            (None, false) => self
+                .suites(&[])?
+                .into_iter()
+                .find(|s| s.table == table_ref && s.batch.is_some())
+                .and_then(|s| s.batch)
+                .map(|b| b.column),
+        };
+        let binding = TableBinding {
+            table: table_ref,
+            batch: column.map(|column| BatchFilter { column }),
+        };
+        req.suites
+            .iter()
+            .map(|path| Suite::from_path_for_table(path, &binding))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Usage(e.to_string()))
     }
 
     /// The suites to run: `paths` if given, else the configured ones, else the built-in ones.

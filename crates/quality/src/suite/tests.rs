@@ -75,3 +75,65 @@ fn unknown_keys_and_shapes_are_refused_with_their_position() {
         "suite x.yaml, expectation #1 (expect_column_values_to_be_between): min_value and max_value cannot both be missing"
     );
 }
+
+const GE_1_24: &str = r#"{"name": "ge", "id": "x", "notes": null,
+    "meta": {"great_expectations_version": "1.24.1"},
+    "expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "c"}, "meta": {}, "id": "e1"}]}"#;
+
+fn binding(table: &str, batch: Option<&str>) -> TableBinding {
+    TableBinding {
+        table: TableRef::parse(table).unwrap(),
+        batch: batch.map(|c| BatchFilter { column: c.into() }),
+    }
+}
+
+#[test]
+fn a_ge_suite_that_names_no_table_is_refused_unbound_and_takes_its_binding() {
+    let err = Suite::from_json_str(GE_1_24, "ge.json").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("must be bound to one (`validate --table`)"),
+        "{err}"
+    );
+    let suite =
+        Suite::from_str_for_table(GE_1_24, "ge.json", &binding("staging.feed", Some("day")))
+            .unwrap();
+    assert_eq!(suite.table, TableRef::parse("staging.feed").unwrap());
+    assert_eq!(
+        suite.batch,
+        Some(BatchFilter {
+            column: "day".into()
+        })
+    );
+    let whole =
+        Suite::from_str_for_table(GE_1_24, "ge.json", &binding("staging.feed", None)).unwrap();
+    assert_eq!(whole.batch, None);
+}
+
+#[test]
+fn a_bound_suite_naming_another_table_or_batch_column_is_refused() {
+    let named = GE_1_24.replace(
+        r#""great_expectations_version": "1.24.1""#,
+        r#""great_expectations_version": "1.24.1", "retention": {"table": "staging.users", "batch": {"column": "batch_date"}}"#,
+    );
+    let err =
+        Suite::from_str_for_table(&named, "s.json", &binding("staging.events", None)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "suite s.json cannot be bound: it names table staging.users, not staging.events, the table it is bound to"
+    );
+    let err = Suite::from_str_for_table(&named, "s.json", &binding("staging.users", Some("day")))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "suite s.json cannot be bound: its batch column is `batch_date`, not `day`, the one it is bound with"
+    );
+    let same =
+        Suite::from_str_for_table(&named, "s.json", &binding("staging.users", None)).unwrap();
+    assert_eq!(
+        same.batch,
+        Some(BatchFilter {
+            column: "batch_date".into()
+        })
+    );
+}
