@@ -203,7 +203,7 @@ pub struct ValidateArgs {
     /// The longest one suite query may run before the server cancels it and validation fails
     /// (exit 1): suites carry user-written regexes. A number with a unit (`500ms`, `30s`,
     /// `5min`; a bare number is seconds); 0 sets no limit.
-    #[arg(long, value_name = "DURATION", default_value = "5min", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5min", value_parser = retention_pipeline::parse_duration)]
     pub statement_timeout: std::time::Duration,
     /// Bind the --suite files to this table, as Great Expectations binds a suite through a
     /// batch definition: a GE 1.x suite JSON names no table and runs unchanged. A suite that
@@ -219,29 +219,6 @@ pub struct ValidateArgs {
     /// Validate the whole table, not the day's batch.
     #[arg(long, conflicts_with = "batch_column")]
     pub whole_table: bool,
-}
-
-/// Parses `500ms`, `30s`, `5min`, `1h` or a bare number of seconds.
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as 500ms, 30s or 5min"))?;
-    let ms = match unit.trim() {
-        "ms" => Some(n),
-        "" | "s" => n.checked_mul(1_000),
-        "min" | "m" => n.checked_mul(60_000),
-        "h" => n.checked_mul(3_600_000),
-        other => {
-            return Err(format!(
-                "unknown unit `{other}` in `{text}`: use ms, s, min or h"
-            ));
-        }
-    };
-    ms.map(std::time::Duration::from_millis)
-        .ok_or_else(|| format!("`{text}` is too long a duration"))
 }
 
 /// Execution strategy of the quality engine.
@@ -330,24 +307,10 @@ pub fn default_jobs() -> usize {
 mod tests {
     use super::*;
     use clap::CommandFactory;
-    use retention_pipeline::steps::DEFAULT_STATEMENT_TIMEOUT;
 
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations_parse_with_their_units_and_the_default_is_the_constant() {
-        use std::time::Duration;
-        assert_eq!(parse_duration("5min"), Ok(DEFAULT_STATEMENT_TIMEOUT));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
-        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("3 weeks").is_err());
-        assert!(parse_duration("99999999999999999999h").is_err());
     }
 
     #[test]

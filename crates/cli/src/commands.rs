@@ -5,7 +5,7 @@
 use std::{process::ExitCode, time::Instant};
 
 use chrono::NaiveDate;
-use retention_model::{CalendarRange, ops::RowCounts};
+use retention_model::CalendarRange;
 use retention_pipeline::{
     DemoRequest, Error, Pipeline, PipelineConfig, Sim, Summary, range_summary,
     steps::{
@@ -39,15 +39,10 @@ pub async fn run(cli: Cli) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             let ms = started.elapsed().as_millis() as u64;
-            let mut summary =
-                Summary::ok(step, date, RowCounts::default(), ms).with("error", e.to_string());
-            summary.status = e.status().to_owned();
-            (summary.from, summary.to) = range.unzip();
-            if let Error::InRange { from, to, days, .. } = &e {
-                (summary.from, summary.to) = (Some(*from), Some(*to));
-                summary = summary.with("days", days);
-            }
-            println!("{}", summary.to_json_line());
+            println!(
+                "{}",
+                Summary::failed(step, date, range, &e, ms).to_json_line()
+            );
             exit_code(&e)
         }
     }

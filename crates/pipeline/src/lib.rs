@@ -41,7 +41,7 @@ pub use demo::{Demo, DemoRequest};
 pub use error::{Error, Result};
 pub use range::{DayRecord, Event, FailedStep, STEPS, StepRecord, range_summary};
 pub use sim::Sim;
-pub use summary::Summary;
+pub use summary::{Summary, parse_duration};
 pub use tracking::{Outcome, tracked};
 
 /// The pipeline over one warehouse and one landing directory, with its configuration.
