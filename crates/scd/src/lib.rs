@@ -50,7 +50,7 @@ pub use plan::{
     Action, CurrentState, KeyState, MergePlan, NewVersion, SourceRow, Value, rounds, row_hash,
 };
 pub use spec::{
-    Bookkeeping, CopyPlace, DimensionSpec, ErasePlace, ErasureLog, Normalise, RejectLog,
+    Bookkeeping, CopyPlace, DimensionSpec, ErasePlace, ErasureLog, FeedMode, Normalise, RejectLog,
     SourceSpec, normalise_value,
 };
 
@@ -93,6 +93,17 @@ pub enum Error {
         "dimension {dimension}: batch {batch} was merged before and its feed has changed since; use --rebuild-from {batch}"
     )]
     BatchChanged {
+        /// The dimension.
+        dimension: String,
+        /// The batch.
+        batch: NaiveDate,
+    },
+    /// A batch of a dimension in snapshot mode has no row to merge: merged, it would close
+    /// every key (a producer that failed to export would delete the whole dimension).
+    #[error(
+        "dimension {dimension}: the snapshot batch {batch} has no rows; it would close every key as deleted (set allow_empty_snapshot: true if the source is really empty)"
+    )]
+    EmptySnapshot {
         /// The dimension.
         dimension: String,
         /// The batch.

@@ -12,3 +12,4 @@ mod model;
 mod pg;
 mod project;
 mod slices;
+mod snapshot;
