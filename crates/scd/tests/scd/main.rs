@@ -13,3 +13,4 @@ mod pg;
 mod project;
 mod slices;
 mod snapshot;
+mod snapshot_props;
