@@ -21,7 +21,7 @@ use self::{
     merge::{load_state, merge_in, source_row},
 };
 use crate::{
-    DimensionSpec, Error, Result, SourceRow,
+    DimensionSpec, Error, FeedMode, Result, SourceRow,
     plan::restore_type1,
     spec::{column_ident, table_ident},
     sql::{ANALYZE_NEEDED, DimensionSql},
@@ -101,6 +101,18 @@ pub async fn rebuild_from(
     let tx = client.transaction().await?;
     let sql = DimensionSql::prepare(&tx, spec).await?;
     lock(&tx, spec, &sql).await?;
+    let snapshot = spec.mode == FeedMode::Snapshot;
+    // Read before the merged batches are forgotten: a snapshot's replay includes the empty
+    // batches it merged.
+    let batches: Vec<NaiveDate> = if snapshot {
+        tx.query(&sql.rebuild_batches, &[&from, &through, &spec.name])
+            .await?
+    } else {
+        tx.query(&sql.rebuild_batches, &[&from, &through]).await?
+    }
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
     let keys: Vec<String> = tx
         .query(&sql.rebuild_keys, &[&from])
         .await?
@@ -127,19 +139,13 @@ pub async fn rebuild_from(
             .iter()
             .filter_map(source_row)
             .collect();
-        let actions = restore_type1(spec, &current, rows);
+        let actions = restore_type1(spec, &current, rows, snapshot);
         stats.type1_restored = actions.len() as u64;
         copy_actions(&tx, spec, &sql, &actions).await?;
         tx.execute(type1, &[&None::<NaiveDate>]).await?;
     }
     tx.execute(&sql.rebuild_forget, &[&spec.name, &from])
         .await?;
-    let batches: Vec<NaiveDate> = tx
-        .query(&sql.rebuild_batches, &[&from, &through])
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
     for batch in batches {
         let merged = merge_in(&tx, spec, &sql, batch).await?;
         stats.changed_since = earliest([stats.changed_since, merged.earliest_change]);

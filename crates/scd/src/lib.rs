@@ -3,7 +3,10 @@
 //! - [`DimensionSpec`] says what a dimension is: target and source tables, natural and
 //!   surrogate keys, tracked (type 2) and overwritten (type 1) columns, the effective-time
 //!   column, the delete flag, the columns erased on deletion and where else they live (by
-//!   key, and copies of their values kept without it), and per-column normalisation. [`DimensionSpec::list_from_yaml`] reads a file of them.
+//!   key, and copies of their values kept without it), per-column normalisation, and its
+//!   [`FeedMode`]: a day's batch holds the day's changes, or the full current state (a key
+//!   absent from it is closed as deleted). [`DimensionSpec::list_from_yaml`] reads a file of
+//!   them.
 //! - [`MergePlan::diff`] is the pure core: the current state of the batch's keys plus the
 //!   batch's rows → one [`Action`] per key (new key, new version, type-1 update, close on
 //!   delete, no-op, ...; a key deleted and re-created within the batch gets its deletion and
@@ -19,6 +22,10 @@
 //!                                                     ├─► MergePlan::diff ─► COPY actions ─► UPDATE/INSERT
 //!  current versions + erasure register (those keys) ──┘
 //! ```
+//!
+//! In [`FeedMode::Snapshot`] the keys absent from a batch are found in SQL and streamed with
+//! its rows, so memory does not grow with the dimension; an empty snapshot is refused
+//! ([`Error::EmptySnapshot`]) unless the specification allows it.
 //!
 //! Guarantees: a batch already merged is a no-op (`bookkeeping.batches`), even after later
 //! batches; a batch older than the history it would change is refused
@@ -50,7 +57,7 @@ pub use plan::{
     Action, CurrentState, KeyState, MergePlan, NewVersion, SourceRow, Value, rounds, row_hash,
 };
 pub use spec::{
-    Bookkeeping, CopyPlace, DimensionSpec, ErasePlace, ErasureLog, Normalise, RejectLog,
+    Bookkeeping, CopyPlace, DimensionSpec, ErasePlace, ErasureLog, FeedMode, Normalise, RejectLog,
     SourceSpec, normalise_value,
 };
 
@@ -93,6 +100,17 @@ pub enum Error {
         "dimension {dimension}: batch {batch} was merged before and its feed has changed since; use --rebuild-from {batch}"
     )]
     BatchChanged {
+        /// The dimension.
+        dimension: String,
+        /// The batch.
+        batch: NaiveDate,
+    },
+    /// A batch of a dimension in snapshot mode has no row to merge: merged, it would close
+    /// every key (a producer that failed to export would delete the whole dimension).
+    #[error(
+        "dimension {dimension}: the snapshot batch {batch} has no rows; it would close every key as deleted (set allow_empty_snapshot: true if the source is really empty)"
+    )]
+    EmptySnapshot {
         /// The dimension.
         dimension: String,
         /// The batch.

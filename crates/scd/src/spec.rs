@@ -33,8 +33,15 @@ pub struct DimensionSpec {
     pub surrogate_key: String,
     /// The natural key column, in both source and target.
     pub natural_key: String,
-    /// The daily change feed.
+    /// The daily feed.
     pub source: SourceSpec,
+    /// What a day's batch is: the day's changes (the default) or the full current state.
+    #[serde(default)]
+    pub mode: FeedMode,
+    /// In [`FeedMode::Snapshot`], merge a batch without any row (which closes every key)
+    /// instead of refusing it with [`Error::EmptySnapshot`](crate::Error::EmptySnapshot).
+    #[serde(default)]
+    pub allow_empty_snapshot: bool,
     /// Source column whose value becomes a version's `valid_from` (`updated_at`).
     pub effective_time: String,
     /// Source boolean column marking deletions, if the feed carries any.
@@ -60,6 +67,22 @@ pub struct DimensionSpec {
     /// samples, error messages): the values a deletion erases are searched for there too.
     #[serde(default)]
     pub erase_copies_in: Vec<CopyPlace>,
+}
+
+/// What a day's batch of the feed holds (`mode:` in the specification).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedMode {
+    /// The day's changes: a key without a row in the batch is unchanged, and only the delete
+    /// flag deletes.
+    #[default]
+    Changes,
+    /// The full current state, every day: a key without a row in the batch is closed as
+    /// deleted at the batch day's start (the snapshot time), as dbt's
+    /// `hard_deletes: invalidate`. A row without an effective time is taken at the snapshot
+    /// time, and a row whose time is not after what the dimension already holds for its key
+    /// (an unchanged row keeps its old time) makes any change it carries at the snapshot time.
+    Snapshot,
 }
 
 /// The feed a dimension is merged from.

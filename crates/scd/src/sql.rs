@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use tokio_postgres::GenericClient;
 
 use crate::{
-    DimensionSpec, Error, Result,
+    DimensionSpec, Error, FeedMode, Result,
     spec::{column_ident, table_ident},
 };
 
@@ -35,7 +35,9 @@ pub(crate) const ANALYZE_NEEDED: &str = template!("analyze_needed");
 pub(crate) struct DimensionSql {
     pub source_rows: String,
     /// `source_rows` in the order surrogate keys are given (the key's own type), so a large
-    /// batch can be merged a slice of keys at a time.
+    /// batch can be merged a slice of keys at a time. In snapshot mode it also holds a
+    /// deletion row for each current key absent from the batch, and a column saying which
+    /// rows those are (`sql/source_rows_snapshot.sql`: `$2` is the snapshot time).
     pub source_rows_by_key: String,
     pub latest_before: String,
     pub current_state: String,
@@ -57,6 +59,8 @@ pub(crate) struct DimensionSql {
     pub rebuild_reopen: String,
     pub rebuild_audit: String,
     pub rebuild_forget: String,
+    /// The batches a rebuild replays (`$1`, `$2`: the range; in snapshot mode `$3`: the
+    /// dimension, whose merged empty batches are replayed too).
     pub rebuild_batches: String,
     pub lock: &'static str,
 }
@@ -127,6 +131,23 @@ impl DimensionSql {
             None => "false".to_owned(),
         };
         let s_values = list(&cols, |c| format!("s.{c}::text"), ", ");
+        let snapshot = spec.mode == FeedMode::Snapshot;
+        // A snapshot row without a time is at the snapshot time: its batch day's start (UTC).
+        let row_time = if snapshot {
+            format!("coalesce(s.{effective}, (s.{batch}::date)::timestamp AT TIME ZONE 'UTC')")
+        } else {
+            format!("s.{effective}")
+        };
+        let latest_order = if snapshot {
+            format!("s.{batch} DESC, {row_time} DESC")
+        } else {
+            format!("{row_time} DESC, s.{batch} DESC")
+        };
+        let unmergeable = if snapshot {
+            format!("s.{key} IS NULL")
+        } else {
+            format!("s.{key} IS NULL OR s.{effective} IS NULL")
+        };
         let d_values = list(&cols, |c| format!("d.{c}::text"), ", ");
         let value_defs = list(&cols, |c| format!("{c} text"), ",\n    ");
         let col_list = cols.join(", ");
@@ -144,6 +165,9 @@ impl DimensionSql {
             ("effective", &effective),
             ("batch", &batch),
             ("deleted", &deleted),
+            ("row_time", &row_time),
+            ("latest_order", &latest_order),
+            ("unmergeable", &unmergeable),
             ("cols", &col_list),
             ("cols_cast", &cols_cast),
             ("value_defs", &value_defs),
@@ -257,13 +281,34 @@ impl DimensionSql {
                 template!("source_rows"),
                 &with(&base, &[("values", &s_values)]),
             )?,
-            source_rows_by_key: r(
-                &format!(
-                    "{}\nORDER BY s.{{key}}",
-                    template!("source_rows").trim_end()
-                ),
-                &with(&base, &[("values", &s_values)]),
-            )?,
+            source_rows_by_key: if snapshot {
+                let aliased: Vec<String> = (1..=cols.len()).map(|i| format!("v{i}")).collect();
+                let s_aliased = cols
+                    .iter()
+                    .zip(&aliased)
+                    .map(|(c, a)| format!("s.{c}::text AS {a}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                r(
+                    template!("source_rows_snapshot"),
+                    &with(
+                        &base,
+                        &[
+                            ("s_values", &s_aliased),
+                            ("u_values", &list(&aliased, |a| format!("u.{a}"), ", ")),
+                            ("null_values", &list(&cols, |_| "NULL::text".into(), ", ")),
+                        ],
+                    ),
+                )?
+            } else {
+                r(
+                    &format!(
+                        "{}\nORDER BY s.{{key}}",
+                        template!("source_rows").trim_end()
+                    ),
+                    &with(&base, &[("values", &s_values)]),
+                )?
+            },
             latest_before: r(
                 template!("latest_before"),
                 &with(&base, &[("values", &s_values)]),
@@ -290,7 +335,11 @@ impl DimensionSql {
             rebuild_reopen: r(template!("rebuild_reopen"), &base)?,
             rebuild_audit: r(template!("rebuild_audit"), &base)?,
             rebuild_forget: r(template!("rebuild_forget"), &base)?,
-            rebuild_batches: r(template!("rebuild_batches"), &base)?,
+            rebuild_batches: if snapshot {
+                r(template!("rebuild_batches_snapshot"), &base)?
+            } else {
+                r(template!("rebuild_batches"), &base)?
+            },
             lock: template!("lock"),
         })
     }

@@ -10,15 +10,28 @@ use tokio_postgres::{Row, Transaction, types::ToSql};
 
 use super::{MergeStats, copy::copy_actions, earliest};
 use crate::{
-    Action, CurrentState, DimensionSpec, Error, KeyState, MergePlan, Result, SourceRow, Value,
-    sql::DimensionSql,
+    Action, CurrentState, DimensionSpec, Error, FeedMode, KeyState, MergePlan, Result, SourceRow,
+    Value, sql::DimensionSql,
 };
 
 /// A feed row from `source_rows` / `latest_before`; `None` when key or time is missing.
 pub(super) fn source_row(r: &Row) -> Option<SourceRow> {
+    row_from(r, 3)
+}
+
+/// A row of a snapshot batch (`source_rows_snapshot`) and whether it is the deletion of a
+/// key absent from the snapshot; `None` when the key is missing.
+fn snapshot_row(r: &Row) -> Option<(SourceRow, bool)> {
+    Some((row_from(r, 4)?, r.get(3)))
+}
+
+/// Key, time and delete flag in the first three columns, the values from `first_value` on.
+fn row_from(r: &Row, first_value: usize) -> Option<SourceRow> {
     let key: Option<String> = r.get(0);
     let effective: Option<DateTime<Utc>> = r.get(1);
-    let values = (3..r.len()).map(|i| r.get::<_, Value>(i)).collect();
+    let values = (first_value..r.len())
+        .map(|i| r.get::<_, Value>(i))
+        .collect();
     Some(SourceRow {
         key: key?,
         effective: effective?,
@@ -89,6 +102,13 @@ pub(super) async fn merge_in(
         }
         None => {}
     }
+    let snapshot = (spec.mode == FeedMode::Snapshot).then(|| snapshot_time(batch));
+    if snapshot.is_some() && !spec.allow_empty_snapshot && rows_in == skipped {
+        return Err(Error::EmptySnapshot {
+            dimension: spec.name.clone(),
+            batch,
+        });
+    }
     if let (Some((delete, insert)), Some(log)) = (&sql.rejects, &spec.bookkeeping.rejects) {
         let params: [&(dyn ToSql + Sync); 3] = [&batch, &log.stage, &log.source_file];
         tx.execute(delete, &params).await?;
@@ -101,12 +121,22 @@ pub(super) async fn merge_in(
         }
     }
     let statement = tx.prepare(&sql.source_rows_by_key).await?;
-    let portal = tx.bind(&statement, &[&batch]).await?;
+    let portal = match &snapshot {
+        Some(taken) => tx.bind(&statement, &[&batch, taken]).await?,
+        None => tx.bind(&statement, &[&batch]).await?,
+    };
     let mut slice: Vec<SourceRow> = Vec::new();
     loop {
         let rows = tx.query_portal(&portal, SLICE_ROWS as i32).await?;
         let last_fetch = rows.len() < SLICE_ROWS;
-        slice.extend(rows.iter().filter_map(source_row));
+        if snapshot.is_some() {
+            for (row, absent) in rows.iter().filter_map(snapshot_row) {
+                stats.absent += u64::from(absent);
+                slice.push(row);
+            }
+        } else {
+            slice.extend(rows.iter().filter_map(source_row));
+        }
         drop(rows);
         if last_fetch {
             break;
@@ -121,12 +151,12 @@ pub(super) async fn merge_in(
             if cut > 0 {
                 let rest = slice.split_off(cut);
                 let whole = std::mem::replace(&mut slice, rest);
-                merge_slice(tx, spec, sql, batch, whole, &mut stats).await?;
+                merge_slice(tx, spec, sql, batch, snapshot, whole, &mut stats).await?;
             }
         }
     }
     if !slice.is_empty() {
-        merge_slice(tx, spec, sql, batch, slice, &mut stats).await?;
+        merge_slice(tx, spec, sql, batch, snapshot, slice, &mut stats).await?;
     }
     let json = serde_json::to_value(&stats).unwrap_or_default();
     tx.execute(
@@ -137,19 +167,26 @@ pub(super) async fn merge_in(
     Ok(stats)
 }
 
+/// The time of a full snapshot's batch: the start (UTC) of its day. Keys absent from it are
+/// closed then, and its rows without a time (or not newer than the dimension) take effect then.
+pub(super) fn snapshot_time(batch: NaiveDate) -> DateTime<Utc> {
+    batch.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
 /// Merges the rows of a slice of whole keys. Each distinct time of a key is its own point
 /// in history: the slice is applied in rounds, each seeing the dimension as the rounds
-/// before it left it.
+/// before it left it. `snapshot` is the time of a full snapshot's batch.
 async fn merge_slice(
     tx: &Transaction<'_>,
     spec: &DimensionSpec,
     sql: &DimensionSql,
     batch: NaiveDate,
+    snapshot: Option<DateTime<Utc>>,
     rows: Vec<SourceRow>,
     stats: &mut MergeStats,
 ) -> Result<()> {
     for round in crate::plan::rounds(rows) {
-        apply_round(tx, spec, sql, batch, round, stats).await?;
+        apply_round(tx, spec, sql, batch, snapshot, round, stats).await?;
     }
     Ok(())
 }
@@ -161,6 +198,7 @@ async fn apply_round(
     spec: &DimensionSpec,
     sql: &DimensionSql,
     batch: NaiveDate,
+    snapshot: Option<DateTime<Utc>>,
     incoming: Vec<SourceRow>,
     stats: &mut MergeStats,
 ) -> Result<()> {
@@ -171,7 +209,10 @@ async fn apply_round(
         .into_iter()
         .collect();
     let current = load_state(tx, sql, &keys).await?;
-    let plan = MergePlan::diff(spec, &current, incoming)?;
+    let plan = match snapshot {
+        Some(taken) => MergePlan::diff_snapshot(spec, &current, incoming, taken)?,
+        None => MergePlan::diff(spec, &current, incoming)?,
+    };
     stats.duplicates += plan.duplicates;
     for a in &plan.actions {
         let counter = match a {

@@ -33,6 +33,10 @@ pub struct MergeStats {
     pub deletions: u64,
     /// Deletions of keys without a current version (only erased).
     pub forgotten: u64,
+    /// Of the deletions, keys closed because a full snapshot did not hold them
+    /// ([`FeedMode::Snapshot`](crate::FeedMode::Snapshot)); left out of the JSON when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub absent: u64,
     /// Keys without change.
     pub noops: u64,
     /// Versions inserted.
@@ -49,6 +53,10 @@ pub struct MergeStats {
     pub erased_copies: u64,
     /// The earliest instant from which this merge changed history.
     pub earliest_change: Option<DateTime<Utc>>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl MergeStats {

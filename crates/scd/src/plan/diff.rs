@@ -24,6 +24,34 @@ impl MergePlan {
         current: &CurrentState,
         incoming: Vec<SourceRow>,
     ) -> Result<Self> {
+        Self::plan(spec, current, incoming, None)
+    }
+
+    /// Computes the actions of one batch of a full snapshot taken at `taken_at` (the batch
+    /// day's start, [`FeedMode::Snapshot`](crate::FeedMode::Snapshot)), as [`diff`](Self::diff)
+    /// does with one difference: a snapshot repeats every key each day with the time the
+    /// source last changed it, so a row whose time is not after what the dimension holds for
+    /// its key (its current version's start, or its deletion) is taken at `taken_at` when that
+    /// is after it. An unchanged row is then a no-op, a changed one a new version at
+    /// `taken_at`, a key that comes back a new life from `taken_at`, and a repeated deletion
+    /// of a deleted key a no-op. Whether its personal values belong to an erased life is still
+    /// decided by the row's own time. The keys absent from the snapshot come as deletion rows
+    /// at `taken_at` (the executor finds them in SQL).
+    pub fn diff_snapshot(
+        spec: &DimensionSpec,
+        current: &CurrentState,
+        incoming: Vec<SourceRow>,
+        taken_at: DateTime<Utc>,
+    ) -> Result<Self> {
+        Self::plan(spec, current, incoming, Some(taken_at))
+    }
+
+    fn plan(
+        spec: &DimensionSpec,
+        current: &CurrentState,
+        incoming: Vec<SourceRow>,
+        snapshot: Option<DateTime<Utc>>,
+    ) -> Result<Self> {
         let rows_in = incoming.len() as u64;
         let latest = latest_per_key(spec, incoming)?;
         let duplicates = rows_in - latest.len() as u64;
@@ -57,7 +85,7 @@ impl MergePlan {
                         deleted: true,
                         values: row.values.clone(),
                     };
-                    match decide(gone, state, erased_until, n2, &erase) {
+                    match decide(gone, state, erased_until, n2, &erase, snapshot) {
                         Ok(action) => actions.push(action),
                         Err(old) => stale.push(old),
                     }
@@ -68,7 +96,7 @@ impl MergePlan {
                 }
                 None => state.cloned(),
             };
-            match decide(row, state.as_ref(), erased_until, n2, &erase) {
+            match decide(row, state.as_ref(), erased_until, n2, &erase, snapshot) {
                 Ok(action) => actions.push(action),
                 Err(old) => stale.push(old),
             }
@@ -93,23 +121,40 @@ impl MergePlan {
 }
 
 /// What one (normalised, latest) row does to its key in `state`; `Err` is the out-of-order
-/// triple `(key, row time, the dimension's time for the key)`.
+/// triple `(key, row time, the dimension's time for the key)`. `snapshot` is the time of a
+/// full snapshot's batch ([`MergePlan::diff_snapshot`]).
 fn decide(
     mut row: SourceRow,
     state: Option<&KeyState>,
     erased_until: Option<&DateTime<Utc>>,
     n2: usize,
     erase: &[usize],
+    snapshot: Option<DateTime<Utc>>,
 ) -> std::result::Result<Action, (String, DateTime<Utc>, DateTime<Utc>)> {
     let key = row.key.clone();
-    let t = row.effective;
     // Values effective at or before an erasure belong to an erased life.
-    let erased = erased_until.is_some_and(|until| t <= *until);
+    let erased = erased_until.is_some_and(|until| row.effective <= *until);
     if erased {
         for &i in erase {
             row.values[i] = None;
         }
     }
+    if let Some(taken) = snapshot {
+        let held = match state {
+            Some(KeyState::Live { valid_from, .. }) => Some(*valid_from),
+            Some(KeyState::Deleted { at }) => Some(*at),
+            None => None,
+        };
+        if let Some(held) = held.filter(|held| row.effective <= *held) {
+            if row.deleted && matches!(state, Some(KeyState::Deleted { .. })) {
+                return Ok(Action::NoOp { key });
+            }
+            if taken > held {
+                row.effective = taken;
+            }
+        }
+    }
+    let t = row.effective;
     // A deletion without a version to close only erases; once done, it is a no-op.
     let forget = |key| {
         if erased {

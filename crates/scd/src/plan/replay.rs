@@ -41,11 +41,15 @@ pub fn rounds(incoming: Vec<SourceRow>) -> Vec<Vec<SourceRow>> {
 }
 
 /// For a rebuild: the type-1 values of each live key as its latest feed row before the
-/// rebuild day gave them (normalised, erased where the register says so).
+/// rebuild day gave them (normalised, erased where the register says so). In a snapshot
+/// (`snapshot`) that row is the key's row in the latest batch, whatever its time: a
+/// snapshot's rows keep the time the source last changed them, which may be before the
+/// current version (taken at a later snapshot's time).
 pub(crate) fn restore_type1(
     spec: &DimensionSpec,
     current: &CurrentState,
     rows: Vec<SourceRow>,
+    snapshot: bool,
 ) -> Vec<Action> {
     let steps = spec.normalisers();
     let erase = spec.erase_positions();
@@ -59,7 +63,7 @@ pub(crate) fn restore_type1(
             continue;
         };
         // A row before the current version belongs to an earlier life or state.
-        if row.effective < *valid_from || row.values.len() != steps.len() {
+        if (!snapshot && row.effective < *valid_from) || row.values.len() != steps.len() {
             continue;
         }
         for (v, s) in row.values.iter_mut().zip(&steps) {

@@ -73,3 +73,44 @@ fn normalise_trims_empties_and_cases_in_order() {
     assert_eq!(normalise_value(v("  "), &[]), v("  "));
     assert_eq!(normalise_value(None, &[Trim]), None);
 }
+
+#[test]
+fn mode_defaults_to_changes_and_snapshot_is_read() {
+    let spec = DimensionSpec::list_from_yaml(SPECS).unwrap().remove(0);
+    assert_eq!(
+        (spec.mode, spec.allow_empty_snapshot),
+        (FeedMode::Changes, false)
+    );
+    let text = SPECS.replace(
+        "    effective_time: updated_at\n",
+        "    effective_time: updated_at\n    mode: snapshot\n    allow_empty_snapshot: true\n",
+    );
+    let spec = DimensionSpec::list_from_yaml(&text).unwrap().remove(0);
+    assert_eq!(
+        (spec.mode, spec.allow_empty_snapshot),
+        (FeedMode::Snapshot, true)
+    );
+}
+
+#[test]
+fn allow_empty_snapshot_needs_snapshot_mode_and_a_mode_must_be_known() {
+    let text = SPECS.replace(
+        "    effective_time: updated_at\n",
+        "    effective_time: updated_at\n    allow_empty_snapshot: true\n",
+    );
+    let err = DimensionSpec::list_from_yaml(&text)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "configuration: dimension dim_user: allow_empty_snapshot needs mode: snapshot"
+    );
+    let text = SPECS.replace(
+        "    effective_time: updated_at\n",
+        "    effective_time: updated_at\n    mode: full\n",
+    );
+    let err = DimensionSpec::list_from_yaml(&text)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown variant"), "{err}");
+}

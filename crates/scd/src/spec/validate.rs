@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde::Deserialize;
 
-use super::{DimensionSpec, Normalise};
+use super::{DimensionSpec, FeedMode, Normalise};
 use crate::{Error, Result};
 
 #[derive(Deserialize)]
@@ -62,6 +62,9 @@ impl DimensionSpec {
         }
         if self.type2.is_empty() {
             return bad("type2 must name at least one column");
+        }
+        if self.allow_empty_snapshot && self.mode != FeedMode::Snapshot {
+            return bad("allow_empty_snapshot needs mode: snapshot");
         }
         let mut seen = BTreeSet::new();
         for c in self.type2.iter().chain(&self.type1) {

@@ -12,3 +12,5 @@ mod model;
 mod pg;
 mod project;
 mod slices;
+mod snapshot;
+mod snapshot_props;

@@ -46,7 +46,7 @@ fn opt(choices: &'static [Option<&'static str>]) -> impl Strategy<Value = Value>
     proptest::sample::select(choices).prop_map(|o| o.map(str::to_owned))
 }
 
-fn values() -> impl Strategy<Value = Vec<Value>> {
+pub fn values() -> impl Strategy<Value = Vec<Value>> {
     (
         opt(&[Some("DE"), Some(" de "), Some("FR"), Some(""), None]),
         opt(&[Some("Berlin"), Some("Paris ")]),
