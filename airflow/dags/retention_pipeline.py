@@ -20,6 +20,13 @@ as they are staged, exactly as in a sequential run), which the extra edge ``load
 (``depends_on_past`` + ``wait_for_downstream``) and ``transform`` for its own previous run,
 so the dimensions and facts are built in date order. What overlaps in practice is a day's
 ``generate``, ``load`` and ``validate`` with the previous day's ``transform``.
+
+With ``RETENTION_SOURCE=files`` the days are another producer's landing files, as with
+``retention run --source files``: there is no ``generate`` task, and ``wait_for_files`` (a
+sensor in reschedule mode) waits for the day's ``_manifest.json``, or, with
+``RETENTION_LANDING_MANIFEST=no``, for its three files (``load`` then runs with
+``--no-manifest``), under ``RETENTION_LANDING_DIR`` (the local runner's data directory by
+default): ``init >> wait_for_files >> load >> validate >> scd >> transform``.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ if str(Path(__file__).resolve().parent) not in sys.path:
 
 from retention_airflow import settings as deployment
 from retention_airflow.alerts import alert_on_failure
+from retention_airflow.landing import WaitForLandingDay
 from retention_airflow.operators import RetentionDockerOperator, RetentionLocalOperator
 
 SETTINGS = deployment.load()
@@ -70,13 +78,17 @@ with DAG(
         "execution_timeout": timedelta(hours=2),
         "on_failure_callback": alert_on_failure,
     },
-    tags=["retention", SETTINGS.runner],
+    tags=["retention", SETTINGS.runner, SETTINGS.source],
 ) as dag:
     tasks = {
-        step: OPERATOR(task_id=step, step=step, settings=SETTINGS, **deployment.ORDERING.get(step, {}))
-        for step in deployment.STEPS
+        step: (
+            WaitForLandingDay(task_id=step, settings=SETTINGS)
+            if step == deployment.WAIT_TASK
+            else OPERATOR(task_id=step, step=step, settings=SETTINGS, **deployment.ORDERING.get(step, {}))
+        )
+        for step in deployment.tasks(SETTINGS.source)
     }
-    chain(*(tasks[step] for step in deployment.STEPS))
+    chain(*tasks.values())
     # load(D)'s direct downstream includes scd(D), so its wait_for_downstream waits for
     # scd(D-1); the order within a day is unchanged.
     tasks["load"] >> tasks["scd"]

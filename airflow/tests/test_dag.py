@@ -27,6 +27,9 @@ def load_dag(monkeypatch, **env: str):
         "RETENTION_DATA_VOLUME",
         "RETENTION_DOCKER_NETWORK",
         "RETENTION_MAX_ACTIVE_RUNS",
+        "RETENTION_SOURCE",
+        "RETENTION_LANDING_MANIFEST",
+        "RETENTION_LANDING_DIR",
     ):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():

@@ -42,9 +42,11 @@ NO_LOGICAL_DATE = (
 )
 
 
-def step_args(step: str) -> list[str]:
-    """The subcommand and its arguments (templated: ``{{ ds }}`` is the logical day)."""
-    return [step, "--date", "{{ ds }}"] if step in DATED_STEPS else [step]
+def step_args(step: str, flags: list[str] | None = None) -> list[str]:
+    """The subcommand and its arguments (templated: ``{{ ds }}`` is the logical day), then
+    ``flags``."""
+    base = [step, "--date", "{{ ds }}"] if step in DATED_STEPS else [step]
+    return base + list(flags or [])
 
 
 def database_url() -> str:
@@ -121,7 +123,7 @@ class RetentionDockerOperator(_RetentionStep, DockerOperator):
         self.step = step
         super().__init__(
             image=f"{{{{ var.value.get('{IMAGE_VARIABLE}', '{DEFAULT_IMAGE}') }}}}",
-            command=step_args(step),
+            command=step_args(step, settings.step_flags(step)),
             environment={"RETENTION_DATA_DIR": CONTAINER_DATA_DIR},
             # A named volume starts as a copy of the image's /data, owned by its non-root user.
             mounts=[Mount(target=CONTAINER_DATA_DIR, source=settings.data_volume, type="volume")],
@@ -154,7 +156,7 @@ class RetentionLocalOperator(_RetentionStep, BashOperator):
         self.step = step
         flags = f"--config {shlex.quote(settings.local_config)} " if settings.local_config else ""
         super().__init__(
-            bash_command=f'"$RETENTION_BIN" {flags}{" ".join(step_args(step))}',
+            bash_command=f'"$RETENTION_BIN" {flags}{" ".join(step_args(step, settings.step_flags(step)))}',
             append_env=True,
             # Every non-zero exit is a failure; 99 is not special for retention.
             skip_on_exit_code=None,

@@ -15,6 +15,13 @@ from pathlib import Path
 #: The pipeline steps in order; one task each, one ``retention`` subcommand each.
 STEPS: tuple[str, ...] = ("init", "generate", "load", "validate", "scd", "transform")
 
+#: Where the days' landing files come from (``RETENTION_SOURCE``), as ``retention run
+#: --source`` says it: ``simulate`` generates each day; ``files`` waits for another producer's.
+SOURCES = ("simulate", "files")
+
+#: The task that waits for a producer's landing day (``files`` only), before ``load``.
+WAIT_TASK = "wait_for_files"
+
 #: Steps that take ``--date``; ``init`` migrates the warehouse and needs no day.
 DATED_STEPS = frozenset(STEPS) - {"init"}
 
@@ -46,6 +53,14 @@ _PARENTS = Path(__file__).resolve().parents
 REPO_ROOT: Path | None = _PARENTS[3] if len(_PARENTS) > 3 else None
 
 
+def tasks(source: str) -> tuple[str, ...]:
+    """The DAG's tasks in order: the steps, or for ``files`` no ``generate`` and the wait for
+    the day's files before ``load``."""
+    if source == "files":
+        return ("init", WAIT_TASK, "load", "validate", "scd", "transform")
+    return STEPS
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the DAG needs at parse time."""
@@ -59,6 +74,21 @@ class Settings:
     local_config: str | None
     retries: int
     max_active_runs: int
+    source: str = "simulate"
+    #: ``files``: whether the producer writes ``_manifest.json`` (then the wait is for it and
+    #: ``load`` checks the files against it; else the wait is for the three files and ``load``
+    #: runs with ``--no-manifest``).
+    landing_manifest: bool = True
+    #: ``files``: where this Airflow worker sees the landing days (``dt=YYYY-MM-DD/``); ``None``
+    #: with the local runner means its data directory.
+    landing_dir: str | None = None
+
+    def step_flags(self, step: str) -> list[str]:
+        """Flags a step takes beyond ``--date``: ``load --no-manifest`` for a producer
+        that writes no manifest."""
+        if step == "load" and self.source == "files" and not self.landing_manifest:
+            return ["--no-manifest"]
+        return []
 
 
 class SettingsError(ValueError):
@@ -95,6 +125,19 @@ def load() -> Settings:
         raise SettingsError("RETENTION_MAX_ACTIVE_RUNS must be an integer") from e
     if max_active_runs < 1:
         raise SettingsError("RETENTION_MAX_ACTIVE_RUNS must be at least 1")
+    source = os.environ.get("RETENTION_SOURCE", "simulate").strip().lower() or "simulate"
+    if source not in SOURCES:
+        raise SettingsError(f"RETENTION_SOURCE={source!r}: expected one of {', '.join(SOURCES)}")
+    raw_manifest = os.environ.get("RETENTION_LANDING_MANIFEST", "yes").strip().lower() or "yes"
+    if raw_manifest not in ("yes", "no"):
+        raise SettingsError(f"RETENTION_LANDING_MANIFEST={raw_manifest!r}: expected yes or no")
+    landing_dir = os.environ.get("RETENTION_LANDING_DIR") or None
+    if source == "files" and runner == "docker" and landing_dir is None:
+        raise SettingsError(
+            "RETENTION_SOURCE=files with the docker runner needs RETENTION_LANDING_DIR: the "
+            "directory where this Airflow worker sees the landing days that the steps' "
+            "volume holds, so that it can wait for each day's files"
+        )
     return Settings(
         runner=runner,
         start=start,
@@ -105,4 +148,7 @@ def load() -> Settings:
         local_config=config,
         retries=retries,
         max_active_runs=max_active_runs,
+        source=source,
+        landing_manifest=raw_manifest == "yes",
+        landing_dir=landing_dir,
     )

@@ -115,7 +115,8 @@ pub enum Command {
     /// that the day-by-day warehouse equals a full recomputation. One transaction; the
     /// transforms of other processes wait for it.
     Rebuild,
-    /// Run the whole pipeline (init, generate, load, validate, scd, transform) day by day.
+    /// Run the whole pipeline (init, generate, load, validate, scd, transform) day by day; with
+    /// --source files, on landing files already under DATA_DIR (no generate).
     Run(RunArgs),
     /// A week end to end on a throwaway embedded database (or DATABASE_URL), then the KPIs and
     /// the HTML report.
@@ -221,6 +222,15 @@ pub struct ValidateArgs {
     pub whole_table: bool,
 }
 
+/// Where `run`'s landing days come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Source {
+    /// The simulator writes each day's files before it is loaded.
+    Simulate,
+    /// The files are already under DATA_DIR; no generate, no snapshot bootstrap.
+    Files,
+}
+
 /// Execution strategy of the quality engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Strategy {
@@ -249,6 +259,13 @@ pub struct RunArgs {
     pub to: NaiveDate,
     #[command(flatten)]
     pub sim: SimArgs,
+    /// Where the days' landing files come from: `simulate` generates each day first; `files`
+    /// loads the files already in DATA_DIR/dt=D/ (another producer's, or an earlier
+    /// `retention generate`), each day against its _manifest.json when it has one, else
+    /// counted and hashed by the loader (as `load --no-manifest`); a missing day stops the run.
+    /// [default: `source:` in the config, else simulate]
+    #[arg(long, value_enum, value_name = "SOURCE")]
+    pub source: Option<Source>,
     /// With 2 or more, the next day's generate, load and validate run while this day's
     /// transform does; scd and transform stay in date order, so the warehouse is the same.
     /// 1 runs every step in turn. [default: the number of cores, at most 2: one day is

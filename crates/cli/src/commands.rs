@@ -7,7 +7,7 @@ use std::{process::ExitCode, time::Instant};
 use chrono::NaiveDate;
 use retention_model::CalendarRange;
 use retention_pipeline::{
-    DemoRequest, Error, Pipeline, PipelineConfig, Sim, Summary, range_summary,
+    DemoRequest, Error, Pipeline, PipelineConfig, RunRequest, Sim, Summary, range_summary,
     steps::{
         Days, GenerateRequest, InitRequest, LoadRequest, ManifestRequest, ReportRequest,
         ScdRequest, ValidateRequest,
@@ -15,7 +15,7 @@ use retention_pipeline::{
 };
 
 use crate::{
-    cli::{Cli, Command, SimArgs, Strategy},
+    cli::{Cli, Command, SimArgs, Source, Strategy},
     error::exit_code,
     render::Renderer,
 };
@@ -116,15 +116,17 @@ async fn dispatch(pipeline: &Pipeline, command: Command) -> Result<Summary, Erro
         Command::Run(a) => {
             let started = Instant::now();
             let mut renderer = Renderer::default();
-            let days = pipeline
-                .run_jobs(
-                    &sim(&a.sim),
-                    a.from,
-                    a.to,
-                    a.jobs.unwrap_or_else(crate::cli::default_jobs),
-                    &mut |e| renderer.on(e),
-                )
-                .await?;
+            let req = RunRequest {
+                from: a.from,
+                to: a.to,
+                sim: sim(&a.sim),
+                jobs: a.jobs.unwrap_or_else(crate::cli::default_jobs),
+                source: a.source.map(|s| match s {
+                    Source::Simulate => retention_pipeline::Source::Simulate,
+                    Source::Files => retention_pipeline::Source::Files,
+                }),
+            };
+            let days = pipeline.run_range(&req, &mut |e| renderer.on(e)).await?;
             let mut summary = range_summary("run", a.from, a.to, &days, started);
             if let Some(out) = &a.report {
                 let (path, _) = pipeline.write_report(None, None, out).await?;

@@ -1,12 +1,16 @@
 //! Landing files from a producer other than the generator (issue 15, item 1): a CSV day
 //! without a manifest loads with `--no-manifest`, or with a manifest `retention manifest`
 //! writes, into the same staging rows as with the generator's manifest; a manifest whose
-//! checksum does not match is refused; a day without one says how to proceed.
+//! checksum does not match is refused; a day without one says how to proceed. And `run
+//! --source files` (item 2): the generator's days, some without their manifest, build the
+//! same warehouse as a simulated run; a missing or incomplete day stops it, named.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns panic by design
 
 use std::path::Path;
 
 mod common;
+#[path = "common/warehouse.rs"]
+mod warehouse;
 
 use common::{last_json_line, retention, stderr};
 use retention_model::landing::{MANIFEST_FILE, Manifest, day_dir};
@@ -216,4 +220,152 @@ async fn a_written_manifest_loads_like_the_generators_and_a_wrong_checksum_is_re
         "{err}"
     );
     assert_eq!(staged(&fresh).await, Vec::<String>::new());
+}
+
+const FROM: &str = "2026-01-01";
+const TO: &str = "2026-01-04";
+/// Days whose manifest the test removes, as a producer that writes none leaves them.
+const WITHOUT_MANIFEST: [&str; 2] = ["2026-01-02", "2026-01-04"];
+
+/// `retention run --from FROM --to TO` with `extra` on a database and landing directory.
+fn run(extra: &[&str], url: &str, data: &Path) -> std::process::Output {
+    let mut all = vec!["run", "--from", FROM, "--to", TO, "--jobs", "2"];
+    all.extend(extra);
+    all.extend(["--database-url", url, "--data-dir", data.to_str().unwrap()]);
+    retention(&all)
+}
+
+/// The warehouse's checksums without the ops tables that record how the days came in (which
+/// steps ran, what each load was checked against): those differ by design.
+async fn warehouse_checksums(db: &TestDb) -> std::collections::BTreeMap<String, (i64, String)> {
+    let mut sums = warehouse::checksums(&db.client().await).await;
+    for how in ["ops.task_runs", "ops.load_audit"] {
+        assert!(sums.remove(how).is_some(), "no {how}");
+    }
+    sums
+}
+
+#[tokio::test]
+async fn run_from_files_builds_the_simulated_warehouse_with_or_without_manifests() {
+    let data = tempfile::tempdir().unwrap();
+    let generated = retention(&[
+        "generate",
+        "--from",
+        FROM,
+        "--to",
+        TO,
+        "--data-dir",
+        data.path().to_str().unwrap(),
+    ]);
+    assert_exit(&generated, 0);
+    for day in WITHOUT_MANIFEST {
+        std::fs::remove_file(day_dir(data.path(), day.parse().unwrap()).join(MANIFEST_FILE))
+            .unwrap();
+    }
+
+    let simulated = TestDb::empty().await;
+    let scratch = tempfile::tempdir().unwrap();
+    assert_exit(&run(&[], &simulated.url(), scratch.path()), 0);
+
+    let files = TestDb::empty().await;
+    let out = run(&["--source", "files"], &files.url(), data.path());
+    assert_exit(&out, 0);
+    let line = last_json_line(&out);
+    let days = line["days"].as_array().unwrap();
+    assert_eq!(days.len(), 4);
+    for day in days {
+        let date = day["date"].as_str().unwrap();
+        let steps: Vec<&str> = day["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["step"].as_str().unwrap())
+            .collect();
+        assert_eq!(steps, ["load", "validate", "scd", "transform"], "{date}");
+        let expected = if WITHOUT_MANIFEST.contains(&date) {
+            "loader"
+        } else {
+            "manifest"
+        };
+        assert_eq!(day["steps"][0]["checked_against"], expected, "{date}");
+    }
+    assert!(line["rows_in"].as_u64().unwrap() > 0);
+    let err = stderr(&out);
+    assert!(
+        err.contains("2026-01-02: ") && err.contains("has no _manifest.json"),
+        "{err}"
+    );
+
+    let sums = warehouse_checksums(&files).await;
+    assert!(sums["dw.fact_user_events"].0 > 100, "{sums:?}");
+    assert_eq!(sums, warehouse_checksums(&simulated).await);
+    let audit: Vec<(String, String)> = files
+        .client()
+        .await
+        .query(
+            "SELECT DISTINCT batch_date::text, checked_against FROM ops.load_audit ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let expected: Vec<(String, String)> = ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"]
+        .iter()
+        .map(|d| {
+            let how = if WITHOUT_MANIFEST.contains(d) {
+                "loader"
+            } else {
+                "manifest"
+            };
+            (d.to_string(), how.to_owned())
+        })
+        .collect();
+    assert_eq!(audit, expected);
+}
+
+#[tokio::test]
+async fn run_from_files_stops_at_a_missing_or_incomplete_day_naming_it() {
+    let data = tempfile::tempdir().unwrap();
+    let db = TestDb::empty().await;
+    let missing = day_dir(data.path(), "2026-01-01".parse().unwrap());
+    let out = run(&["--source", "files"], &db.url(), data.path());
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "day 2026-01-01, step load: no landing directory {} for 2026-01-01",
+            missing.display()
+        )),
+        "{err}"
+    );
+    let line = last_json_line(&out);
+    assert_eq!(line["status"], "error");
+    assert_eq!(line["days"][0]["failed"]["step"], "load");
+
+    // A day with events.csv only: the first file it lacks is named; nothing of it is loaded.
+    std::fs::create_dir_all(&missing).unwrap();
+    std::fs::write(
+        missing.join("events.csv"),
+        format!("{}\n", retention_model::landing::EVENTS_HEADER.join(",")),
+    )
+    .unwrap();
+    let out = run(&["--source", "files"], &db.url(), data.path());
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("day 2026-01-01, step load: ")
+            && err.contains(&missing.join("users.csv").display().to_string())
+            && err.contains("the day needs this file, but it is missing"),
+        "{err}"
+    );
+    let loaded: i64 = db
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM ops.load_audit", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(loaded, 0);
 }

@@ -1,4 +1,5 @@
-//! `config/retention.yaml`: where the generator settings and the expectation suites are.
+//! `config/retention.yaml`: where the generator settings and the expectation suites are, and
+//! where `run`'s landing days come from.
 //! Paths in it are relative to the file. A missing default file means built-in defaults;
 //! a missing file given explicitly is an error.
 
@@ -6,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::Error;
+use crate::{Error, Source};
 
 /// Where the configuration is looked for by default (relative to the working directory).
 pub const DEFAULT_PATH: &str = "config/retention.yaml";
@@ -30,6 +31,10 @@ pub struct PipelineConfig {
     /// Population scale (overridden by --scale / RETENTION_SCALE).
     #[serde(default)]
     pub scale: Option<f64>,
+    /// Where `run`'s landing days come from when `--source` is not given (`simulate` or
+    /// `files`; absent: `simulate`).
+    #[serde(default)]
+    pub source: Option<Source>,
     /// The read-only role `init` creates for BI tools (marts and ops only).
     #[serde(default = "default_bi_role")]
     pub bi_role: String,
@@ -82,6 +87,7 @@ impl PipelineConfig {
             expectations: Vec::new(),
             seed: None,
             scale: None,
+            source: None,
             bi_role: default_bi_role(),
             loader_role: default_loader_role(),
             validator_role: default_validator_role(),

@@ -1,6 +1,8 @@
 //! The retention pipeline as a library: configuration resolution, run tracking, each day's
 //! steps (generate, load, validate, scd, transform), [`Pipeline::run`] over a range of days
-//! with its bootstrap, the report and the demo's flow. Progress comes out as [`Event`]s that
+//! with its bootstrap, the report and the demo's flow. [`Pipeline::run_range`] takes a
+//! [`RunRequest`] whose [`Source`] says where the days come from: the simulator, or landing
+//! files another producer wrote ([`Source::Files`]). Progress comes out as [`Event`]s that
 //! the caller renders; every step returns a [`Summary`].
 //!
 //! The `retention` command is argument parsing and rendering over this crate; another Rust
@@ -27,6 +29,7 @@ mod demo;
 mod error;
 mod range;
 mod sim;
+mod source;
 pub mod steps;
 mod summary;
 mod tracking;
@@ -39,8 +42,9 @@ use tokio_postgres::Client;
 pub use config::{DEFAULT_PATH as DEFAULT_CONFIG_PATH, PipelineConfig};
 pub use demo::{Demo, DemoRequest};
 pub use error::{Error, Result};
-pub use range::{DayRecord, Event, FailedStep, STEPS, StepRecord, range_summary};
+pub use range::{DayRecord, Event, FailedStep, RunRequest, STEPS, StepRecord, range_summary};
 pub use sim::Sim;
+pub use source::Source;
 pub use summary::{Summary, parse_duration};
 pub use tracking::{Outcome, tracked};
 

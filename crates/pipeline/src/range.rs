@@ -3,7 +3,9 @@
 //! load → validate → scd → transform; the first failure stops the run, naming the day and
 //! the step and keeping its kind (a failed quality gate stays one). Before the first day the
 //! warehouse is initialised when needed, and an empty one that starts after the first
-//! simulated day is bootstrapped from a snapshot of the dimensions.
+//! simulated day is bootstrapped from a snapshot of the dimensions. With
+//! [`Source::Files`] ([`Pipeline::run_range`]) the days are another producer's files: no
+//! generate, no bootstrap.
 
 use std::time::Instant;
 
@@ -12,7 +14,7 @@ use retention_model::{CalendarRange, MIGRATIONS, ops::RowCounts};
 use serde::Serialize;
 
 use crate::{
-    Error, Pipeline, Result, Sim, Summary,
+    Error, Pipeline, Result, Sim, Source, Summary,
     steps::{GenerateRequest, InitRequest, LoadRequest, ScdRequest, ValidateRequest},
 };
 
@@ -36,6 +38,40 @@ pub struct StepRecord {
     pub rows_rejected: u64,
     /// Wall time, in milliseconds.
     pub duration_ms: u64,
+    /// For `load` from [`Source::Files`]: `manifest` (the files were checked against the
+    /// producer's `_manifest.json`) or `loader` (none: the loader counted and hashed them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_against: Option<&'static str>,
+}
+
+/// What [`Pipeline::run_range`] runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunRequest {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    pub to: NaiveDate,
+    /// Seed and scale of the simulation (unused with [`Source::Files`]).
+    pub sim: Sim,
+    /// 1: every step in turn; 2 or more: the next day's steps before `scd` run beside this
+    /// day's `transform` (see [`Pipeline::run_jobs`]).
+    pub jobs: usize,
+    /// Where the days come from; `None`: [`Pipeline::source`]'s rule (the configuration's
+    /// `source:`, else [`Source::Simulate`]).
+    pub source: Option<Source>,
+}
+
+impl RunRequest {
+    /// `from..=to`, one job, the default simulation, the source by the configuration.
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Self {
+        Self {
+            from,
+            to,
+            sim: Sim::default(),
+            jobs: 1,
+            source: None,
+        }
+    }
 }
 
 /// One day of a run.
@@ -67,9 +103,13 @@ impl DayRecord {
         self.steps.iter().find(|s| s.step == name)
     }
 
-    /// Events landed, facts made, rows quarantined (loader and conformance).
+    /// Events landed (generated, or for another producer's files the records loaded),
+    /// facts made, rows quarantined (loader and conformance).
     pub fn figures(&self) -> (u64, u64, u64) {
-        let landed = self.step("generate").map_or(0, |s| s.rows_out);
+        let landed = match self.step("generate") {
+            Some(s) => s.rows_out,
+            None => self.step("load").map_or(0, |s| s.rows_in),
+        };
         let facts = self.step("transform").map_or(0, |s| s.rows_out);
         let rejected = self.step("load").map_or(0, |s| s.rows_rejected)
             + self.step("transform").map_or(0, |s| s.rows_rejected);
@@ -176,10 +216,10 @@ pub fn range_summary(
 }
 
 impl Pipeline {
-    /// Runs every day of `from..=to` (initialising and bootstrapping first when needed),
-    /// telling `on_event` how it goes. A failure is an [`Error::InRange`] that names the day
-    /// and step and carries the days as far as they went. Same as [`run_jobs`](Self::run_jobs)
-    /// with one job.
+    /// Runs every simulated day of `from..=to` (initialising and bootstrapping first when
+    /// needed), telling `on_event` how it goes. A failure is an [`Error::InRange`] that names
+    /// the day and step and carries the days as far as they went. Same as
+    /// [`run_jobs`](Self::run_jobs) with one job.
     pub async fn run(
         &self,
         sim: &Sim,
@@ -196,6 +236,7 @@ impl Pipeline {
     /// are staged). `scd` and `transform` stay in date order, so a run that succeeds leaves
     /// the same warehouse as one job. The steps done ahead are reported (their events) after
     /// D's transform. If D's transform fails, D+1 may already be staged; a re-run replaces it.
+    /// Always [`Source::Simulate`]; [`run_range`](Self::run_range) takes the source.
     pub async fn run_jobs(
         &self,
         sim: &Sim,
@@ -204,13 +245,37 @@ impl Pipeline {
         jobs: usize,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Vec<DayRecord>> {
+        let req = RunRequest {
+            sim: *sim,
+            jobs,
+            source: Some(Source::Simulate),
+            ..RunRequest::new(from, to)
+        };
+        self.run_range(&req, on_event).await
+    }
+
+    /// Runs the request's days from its [source](Self::source), as [`run_jobs`](Self::run_jobs)
+    /// does. With [`Source::Files`] a day is load → validate → scd → transform on the files
+    /// under `DATA_DIR/dt=D/`, checked against the day's manifest when it has one (the load's
+    /// [`StepRecord::checked_against`] says which), and an empty warehouse is not bootstrapped
+    /// (there is no generator to take a snapshot from). A day whose directory or files are
+    /// missing stops the run at its load, naming the day and the directory or file, with
+    /// nothing of that day loaded.
+    pub async fn run_range(
+        &self,
+        req: &RunRequest,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Vec<DayRecord>> {
+        let (sim, from, to, jobs) = (&req.sim, req.from, req.to, req.jobs);
+        let source = self.source(req.source);
         if from > to {
             return Err(Error::Usage(format!("--from {from} is after --to {to}")));
         }
         if jobs == 0 {
             return Err(Error::Usage("--jobs must be at least 1".to_owned()));
         }
-        self.prepare(sim, from, to).await?;
+        self.prepare(sim, source, from, to).await?;
+        tracing::info!("run {from} .. {to}: source {}", source.name());
         let dates: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
         on_event(Event::Started { days: dates.len() });
         let mut days: Vec<DayRecord> = Vec::with_capacity(dates.len());
@@ -225,7 +290,7 @@ impl Pipeline {
             let independent = match ahead.take() {
                 Some(done) => done,
                 None => {
-                    self.independent_steps(sim, date, Some(&mut *on_event))
+                    self.independent_steps(sim, source, date, Some(&mut *on_event))
                         .await
                 }
             };
@@ -236,7 +301,7 @@ impl Pipeline {
                 }
             }
             on_event(Event::StepStarted { date, step: "scd" });
-            match self.timed_step(sim, "scd", date).await {
+            match self.timed_step(sim, source, "scd", date).await {
                 Ok(s) => {
                     on_event(Event::StepDone { date, record: &s });
                     record.steps.push(s);
@@ -251,12 +316,12 @@ impl Pipeline {
             let (transformed, next_done) = match next {
                 Some(next) => {
                     let (t, n) = tokio::join!(
-                        self.timed_step(sim, "transform", date),
-                        self.independent_steps(sim, next, None)
+                        self.timed_step(sim, source, "transform", date),
+                        self.independent_steps(sim, source, next, None)
                     );
                     (t, Some((next, n)))
                 }
-                None => (self.timed_step(sim, "transform", date).await, None),
+                None => (self.timed_step(sim, source, "transform", date).await, None),
             };
             match transformed {
                 Ok(s) => {
@@ -283,20 +348,22 @@ impl Pipeline {
         Ok(days)
     }
 
-    /// generate, load and validate of `date`, in order, up to the first failure; each step's
-    /// events go to `on_event` when one is given.
+    /// The steps of `date` before scd (generate, load and validate; without generate for
+    /// another producer's files), in order, up to the first failure; each step's events go to
+    /// `on_event` when one is given.
     async fn independent_steps(
         &self,
         sim: &Sim,
+        source: Source,
         date: NaiveDate,
         mut on_event: Option<&mut dyn FnMut(Event<'_>)>,
     ) -> Vec<Timed> {
         let mut out = Vec::with_capacity(3);
-        for step in ["generate", "load", "validate"] {
+        for &step in source.steps().iter().take_while(|s| **s != "scd") {
             if let Some(f) = on_event.as_mut() {
                 f(Event::StepStarted { date, step });
             }
-            let result = self.timed_step(sim, step, date).await;
+            let result = self.timed_step(sim, source, step, date).await;
             if let (Some(f), Ok(s)) = (on_event.as_mut(), &result) {
                 f(Event::StepDone { date, record: s });
             }
@@ -313,23 +380,37 @@ impl Pipeline {
     async fn timed_step(
         &self,
         sim: &Sim,
+        source: Source,
         step: &'static str,
         date: NaiveDate,
     ) -> Result<StepRecord> {
         let t = Instant::now();
-        let summary = self.run_step(sim, step, date).await?;
+        let summary = self.run_step(sim, source, step, date).await?;
+        let checked_against = match (source, summary.extra.get("checked_against")) {
+            (Source::Files, Some(v)) if v == "manifest" => Some("manifest"),
+            (Source::Files, Some(v)) if v == "loader" => Some("loader"),
+            _ => None,
+        };
         Ok(StepRecord {
             step,
             rows_in: summary.rows_in,
             rows_out: summary.rows_out,
             rows_rejected: summary.rows_rejected,
             duration_ms: t.elapsed().as_millis() as u64,
+            checked_against,
         })
     }
 
-    async fn run_step(&self, sim: &Sim, step: &str, date: NaiveDate) -> Result<Summary> {
+    async fn run_step(
+        &self,
+        sim: &Sim,
+        source: Source,
+        step: &str,
+        date: NaiveDate,
+    ) -> Result<Summary> {
         match step {
             "generate" => self.generate(&GenerateRequest::day(date, *sim)).await,
+            "load" if source == Source::Files => self.load_landed(date).await,
             "load" => self.load(&LoadRequest::day(date)).await,
             "validate" => self.validate(&ValidateRequest::day(date)).await,
             "scd" => self.scd(&ScdRequest::day(date)).await,
@@ -338,9 +419,15 @@ impl Pipeline {
     }
 
     /// Initialises the warehouse when it is not (or not fully) migrated or its calendar does
-    /// not cover the run, and bootstraps the dimensions from a snapshot as of `from - 1` when
-    /// the warehouse is empty and `from` is after the first simulated day.
-    async fn prepare(&self, sim: &Sim, from: NaiveDate, to: NaiveDate) -> Result<()> {
+    /// not cover the run, and (simulating) bootstraps the dimensions from a snapshot as of
+    /// `from - 1` when the warehouse is empty and `from` is after the first simulated day.
+    async fn prepare(
+        &self,
+        sim: &Sim,
+        source: Source,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<()> {
         let client = self.connect().await?;
         let applied: i64 = match client.query_one(MIGRATIONS_APPLIED, &[]).await {
             Ok(row) => row.get(0),
@@ -366,6 +453,10 @@ impl Pipeline {
             self.init(&InitRequest { calendar })
                 .await
                 .map_err(|e| e.context(&format!("day {from}, step init")))?;
+        }
+        if source == Source::Files {
+            // Another producer's first day carries the dimensions (or `load --snapshot` did).
+            return Ok(());
         }
         let empty: bool = client.query_one(WAREHOUSE_EMPTY, &[]).await?.get(0);
         let first_day = self.first_simulated_day(sim)?;
