@@ -45,6 +45,19 @@ pub enum Error {
         /// The missing file.
         path: PathBuf,
     },
+    /// A day directory holds more than one events file (`events.csv`, `events.csv.gz`,
+    /// `events.jsonl`, `events.jsonl.gz`): which one is the day's is not for the loader to
+    /// guess.
+    #[error("{}: more than one events file ({}); a day has exactly one: remove the others", dir.display(), files.join(", "))]
+    SeveralEventFiles {
+        /// The day directory.
+        dir: PathBuf,
+        /// The events files found.
+        files: Vec<String>,
+    },
+    /// The event mapping of the configuration (`mapping:`) cannot be used.
+    #[error("event mapping: {0}")]
+    Mapping(String),
     /// A file's content does not match its manifest entry (row count or SHA-256).
     #[error("{file}: does not match the manifest: {reason}; nothing was loaded")]
     ManifestMismatch {
@@ -100,9 +113,11 @@ pub enum Error {
     /// No connection could be had from the pool (after retries for transient errors).
     #[error("cannot get a database connection: {0}")]
     Pool(String),
-    /// A file name that is not one of the landing files (`events.csv`, `users.csv`,
-    /// `products.csv`).
-    #[error("{0}: not a landing file (events.csv, users.csv or products.csv)")]
+    /// A file name that is not one of the landing files (`events.csv` or another events
+    /// form, `users.csv`, `products.csv`).
+    #[error(
+        "{0}: not a landing file (events.csv, events.csv.gz, events.jsonl, events.jsonl.gz, users.csv or products.csv)"
+    )]
     UnknownFile(String),
     /// The erasure description ([`Erasure`](crate::Erasure)) cannot be applied: a name that
     /// is not a plain identifier, a place with nothing to erase, places without a register,

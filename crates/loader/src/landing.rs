@@ -11,6 +11,7 @@ use retention_model::{
 use crate::{
     Error, Result,
     clip::clip,
+    source::{EVENTS_FILES, events_file_in, missing_events},
     spec::{TABLES, TableSpec},
 };
 
@@ -27,6 +28,8 @@ pub struct LandingDay {
     snapshot: bool,
     /// `None` when opened without a manifest: the loader counts and hashes the files itself.
     manifest: Option<Manifest>,
+    /// The day's events file (one of [`EVENTS_FILES`]); `None` for a snapshot without one.
+    events: Option<&'static str>,
 }
 
 impl LandingDay {
@@ -35,7 +38,9 @@ impl LandingDay {
     ///
     /// Refuses a day without `_manifest.json` (not complete), a manifest for another day or
     /// of the wrong kind, and a manifest that lists a missing file. A regular day must list
-    /// all three files; a snapshot may leave out `events.csv`.
+    /// all three files; a snapshot may leave out the events. The events file is whichever
+    /// of [`EVENTS_FILES`] the day has: exactly one may be there, and it is the one the
+    /// manifest must list.
     pub fn open(data_dir: &Path, date: NaiveDate, snapshot: bool) -> Result<Self> {
         let dir = if snapshot {
             snapshot_dir(data_dir, date)
@@ -88,7 +93,7 @@ impl LandingDay {
                 manifest.date
             )));
         }
-        for spec in &TABLES {
+        for spec in TABLES.iter().filter(|t| t.file != EVENTS_FILE) {
             match manifest.files.get(spec.file) {
                 Some(_) => {
                     let path = dir.join(spec.file);
@@ -102,11 +107,43 @@ impl LandingDay {
                 }
             }
         }
+        let listed: Vec<&'static str> = EVENTS_FILES
+            .into_iter()
+            .filter(|f| manifest.files.contains_key(*f))
+            .collect();
+        let present = events_file_in(&dir)?;
+        let events = match (&listed[..], present) {
+            ([], _) if snapshot => None,
+            ([], _) => {
+                return Err(bad(format!(
+                    "the manifest lists no events file ({})",
+                    EVENTS_FILES.join(", ")
+                )));
+            }
+            ([one], Some(found)) if *one == found => Some(found),
+            ([one], None) => {
+                return Err(Error::MissingFile {
+                    path: dir.join(one),
+                });
+            }
+            ([one], Some(found)) => {
+                return Err(bad(format!(
+                    "the manifest lists {one}, but the day's events file is {found}"
+                )));
+            }
+            (many, _) => {
+                return Err(bad(format!(
+                    "the manifest lists several events files ({}); a day has exactly one",
+                    many.join(", ")
+                )));
+            }
+        };
         Ok(Self {
             dir,
             date,
             snapshot,
             manifest: Some(manifest),
+            events,
         })
     }
 
@@ -115,7 +152,8 @@ impl LandingDay {
     /// checks nothing against a manifest, and records that it did (`ops.load_audit.checked_against
     /// = 'loader'`). A manifest, if there is one, is ignored.
     ///
-    /// A regular day must have all three files; a snapshot may leave out `events.csv`.
+    /// A regular day must have all three files (the events in any of the forms of
+    /// [`EVENTS_FILES`], exactly one); a snapshot may leave out the events.
     pub fn open_without_manifest(data_dir: &Path, date: NaiveDate, snapshot: bool) -> Result<Self> {
         let dir = if snapshot {
             snapshot_dir(data_dir, date)
@@ -137,18 +175,22 @@ impl LandingDay {
                 source: std::io::Error::from(std::io::ErrorKind::NotFound),
             });
         }
-        for spec in &TABLES {
+        for spec in TABLES.iter().filter(|t| t.file != EVENTS_FILE) {
             let path = dir.join(spec.file);
-            let optional = snapshot && spec.file == EVENTS_FILE;
-            if !optional && !path.is_file() {
+            if !path.is_file() {
                 return Err(Error::MissingFile { path });
             }
+        }
+        let events = events_file_in(&dir)?;
+        if events.is_none() && !snapshot {
+            return Err(missing_events(&dir));
         }
         Ok(Self {
             dir,
             date,
             snapshot,
             manifest: None,
+            events,
         })
     }
 
@@ -172,13 +214,27 @@ impl LandingDay {
         self.snapshot
     }
 
+    /// The day's events file as on disk: `events.csv`, `events.csv.gz`, `events.jsonl` or
+    /// `events.jsonl.gz`; `None` for a snapshot without one.
+    pub fn events_file(&self) -> Option<&'static str> {
+        self.events
+    }
+
     /// The path of `spec`'s file, if the day has one, with its manifest entry when the day
-    /// was opened with a manifest.
-    pub(crate) fn file(&self, spec: &TableSpec) -> Option<(Option<&FileEntry>, PathBuf)> {
-        let path = self.dir.join(spec.file);
+    /// was opened with a manifest, and its name as on disk.
+    pub(crate) fn file(
+        &self,
+        spec: &TableSpec,
+    ) -> Option<(Option<&FileEntry>, PathBuf, &'static str)> {
+        let name = if spec.file == EVENTS_FILE {
+            self.events?
+        } else {
+            spec.file
+        };
+        let path = self.dir.join(name);
         match &self.manifest {
-            Some(m) => m.files.get(spec.file).map(|e| (Some(e), path)),
-            None => path.is_file().then_some((None, path)),
+            Some(m) => m.files.get(name).map(|e| (Some(e), path, name)),
+            None => path.is_file().then_some((None, path, name)),
         }
     }
 }

@@ -17,6 +17,11 @@
 //!   manifest, and read = staged + rejected must hold, before the old partitions are
 //!   dropped, the new ones attached and the transaction committed. A failed or killed load
 //!   changes nothing.
+//! - The events may also come as `events.csv.gz`, `events.jsonl` or `events.jsonl.gz`
+//!   ([`EVENTS_FILES`]; exactly one per day). A JSON Lines object is mapped onto the
+//!   contract's columns by a [`Mapping`] ([`LoadOptions::mapping`]): the contract's own
+//!   column names by default, or a preset (`segment`, `ga4`) with overrides, built from a
+//!   [`MappingSpec`] as `config/retention.yaml` writes it; see [`mapping`].
 //! - [`LoadOptions`], [`LoadReport`] / [`FileReport`]: behaviour and per-file figures.
 //! - [`Erasure`] ([`LoadOptions::erasure`]): the places an erased user's personal data is
 //!   erased in, as `retention-scd` describes them (`config/dimensions.yaml`'s
@@ -30,7 +35,9 @@
 //! (integers, and money with more than two decimals or beyond `numeric(12,2)`),
 //! `bad_boolean`, `invalid_utf8`, `nul_byte`, `field_too_large`, `record_too_large` (a
 //! record over [`LoadOptions::max_record_bytes`]: its `raw` keeps only that many first bytes,
-//! and its detail gives the whole length and SHA-256), `bad_quoting`, `unterminated_quote`.
+//! and its detail gives the whole length and SHA-256), `bad_quoting`, `unterminated_quote`,
+//! and for JSON Lines `bad_json` (not one JSON object) and `anonymous_user` (an anonymous id
+//! and no user id).
 //! Empty values load as NULL; conformance judges them later. A leap second (`23:59:60`) is a
 //! `bad_timestamp`: it would roll over into the next minute, maybe the next day.
 //!
@@ -53,12 +60,15 @@ mod clip;
 mod csv;
 pub mod erasure;
 mod error;
+mod jsonl;
 mod landing;
 mod load;
 mod manifest;
+pub mod mapping;
 mod parse;
 mod pool;
 mod report;
+mod source;
 mod spec;
 mod typed;
 mod warehouse;
@@ -68,5 +78,7 @@ pub use error::{Error, Result};
 pub use landing::{LandingDay, MAX_MANIFEST_BYTES};
 pub use load::{LoadOptions, Loader, load_day};
 pub use manifest::{describe_day, write_manifest};
+pub use mapping::{Mapping, MappingSpec};
 pub use parse::{ParsedFile, RejectedRecord, parse_file};
 pub use report::{FileReport, LoadReport};
+pub use source::EVENTS_FILES;

@@ -12,6 +12,7 @@ use crate::{
     Error, LoadOptions,
     clip::{Clipped, clip},
     csv::RecordReader,
+    source::{form_of, parse_any},
     spec::{TABLES, TableSpec},
     typed::{PGCOPY_HEADER, PGCOPY_TRAILER, encode_row, pg_days, user_id},
 };
@@ -37,8 +38,11 @@ pub struct RejectedRecord {
 pub struct ParsedFile {
     /// Records read, header excluded.
     pub read: u64,
-    /// Records typed (encoded for COPY): what a load would stage.
+    /// Rows typed (encoded for COPY): what a load would stage.
     pub encoded: u64,
+    /// Rows beyond one per record: a JSON Lines event with an items list gives one row per
+    /// item (0 for CSV). `read + expanded = encoded + rejects` always holds.
+    pub expanded: u64,
     /// Records refused.
     pub rejects: Vec<RejectedRecord>,
     /// Bytes read.
@@ -114,16 +118,19 @@ pub(crate) fn parse<R: Read>(
     Ok(ParsedFile {
         read,
         encoded,
+        expanded: 0,
         rejects,
         bytes: reader.bytes_read(),
         sha256: reader.finish_sha256(),
     })
 }
 
-/// Parses landing file `file` (`events.csv`, `users.csv` or `products.csv`) from `input` as
-/// batch `batch`, with `options`' field and record limits, without a database: every record
-/// is typed as a load would type it and dropped. For checking a file before loading it, and
-/// for the fuzz tests. Fails as a load would on a wrong header or a read error.
+/// Parses landing file `file` (`events.csv`, `users.csv` or `products.csv`, or the events
+/// in another form: `events.csv.gz`, `events.jsonl`, `events.jsonl.gz`) from `input`, its
+/// bytes as on disk, as batch `batch`, with `options`' field and record limits and event
+/// mapping, without a database: every record is typed as a load would type it and dropped.
+/// For checking a file before loading it, and for the fuzz tests. Fails as a load would on
+/// a wrong header, a read error or broken compression.
 pub fn parse_file<R: Read>(
     input: R,
     file: &str,
@@ -132,15 +139,25 @@ pub fn parse_file<R: Read>(
 ) -> crate::Result<ParsedFile> {
     let spec = TABLES
         .iter()
-        .find(|t| t.file == file)
+        .find(|t| form_of(t, file).is_some())
         .ok_or_else(|| Error::UnknownFile(clip(file).to_string()))?;
     let limits = Limits {
         max_field_bytes: options.max_field_bytes,
         max_record_bytes: options.max_record_bytes,
     };
-    parse(input, spec, batch, limits, 128 * 1024, |_| true).map_err(|stop| match stop {
+    parse_any(
+        input,
+        file,
+        spec,
+        batch,
+        limits,
+        &options.mapping,
+        128 * 1024,
+        |_| true,
+    )
+    .map_err(|stop| match stop {
         Stop::Io(source) => Error::Io {
-            context: format!("reading {}", spec.file),
+            context: format!("reading {}", clip(file)),
             source,
         },
         Stop::BadHeader(reason) => Error::BadHeader {

@@ -8,7 +8,7 @@ use serde::Serialize;
 /// What one landing file became.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileReport {
-    /// Landing file name (`events.csv`, …).
+    /// Landing file name as on disk (`events.csv`, `events.jsonl.gz`, …).
     pub file: String,
     /// Staging table it was loaded into (`staging.events`, …).
     pub table: String,
@@ -18,13 +18,16 @@ pub struct FileReport {
     pub read: u64,
     /// Rows staged (as counted by the server).
     pub staged: u64,
+    /// Rows staged beyond one per record: a JSON Lines event whose items list gives one row
+    /// per item (0 for CSV). `read + expanded = staged + rejected`.
+    pub expanded: u64,
     /// Records quarantined.
     pub rejected: u64,
     /// Quarantined records per reason code.
     pub rejected_by_reason: BTreeMap<String, u64>,
 }
 
-/// What a load did, per file. `read = staged + rejected` holds for every file.
+/// What a load did, per file. `read + expanded = staged + rejected` holds for every file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoadReport {
     /// The batch date.

@@ -56,6 +56,10 @@ pub enum RejectReason {
     BadQuoting,
     /// A quoted field is still open at the end of the file.
     UnterminatedQuote,
+    /// A JSON Lines record is not one JSON object.
+    BadJson,
+    /// A JSON Lines event carries only an anonymous id, no user id: not a user's event.
+    AnonymousUser,
     /// The event type is none of the canonical eight, even after normalisation.
     UnknownEventType,
     /// `event_id` is empty.
@@ -91,7 +95,7 @@ pub const DIMENSION_MERGE: [RejectReason; 3] = [
 impl RejectReason {
     /// Every reason code, load codes first, each stage in the order its checks run (the
     /// transform's, then those only the dimension merge writes).
-    pub const ALL: [RejectReason; 20] = [
+    pub const ALL: [RejectReason; 22] = [
         Self::BadFieldCount,
         Self::BadTimestamp,
         Self::BadNumber,
@@ -102,6 +106,8 @@ impl RejectReason {
         Self::RecordTooLarge,
         Self::BadQuoting,
         Self::UnterminatedQuote,
+        Self::BadJson,
+        Self::AnonymousUser,
         Self::UnknownEventType,
         Self::MissingEventId,
         Self::MissingUserId,
@@ -128,6 +134,8 @@ impl RejectReason {
             Self::RecordTooLarge => "record_too_large",
             Self::BadQuoting => "bad_quoting",
             Self::UnterminatedQuote => "unterminated_quote",
+            Self::BadJson => "bad_json",
+            Self::AnonymousUser => "anonymous_user",
             Self::UnknownEventType => "unknown_event_type",
             Self::MissingEventId => "missing_event_id",
             Self::MissingUserId => "missing_user_id",
@@ -153,7 +161,9 @@ impl RejectReason {
             | Self::FieldTooLarge
             | Self::RecordTooLarge
             | Self::BadQuoting
-            | Self::UnterminatedQuote => Stage::Load,
+            | Self::UnterminatedQuote
+            | Self::BadJson
+            | Self::AnonymousUser => Stage::Load,
             Self::UnknownEventType
             | Self::MissingEventId
             | Self::MissingUserId

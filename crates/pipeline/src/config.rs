@@ -47,6 +47,11 @@ pub struct PipelineConfig {
     /// The role `init` creates for `scd` and `transform` (rows of dw and mart_state).
     #[serde(default = "default_transformer_role")]
     pub transformer_role: String,
+    /// How a JSON Lines events file (`events.jsonl[.gz]`) maps onto the contract's columns:
+    /// a preset (`segment`, `ga4`) and overrides; none means the contract's own column names
+    /// (docs/landing-files.md#mapping).
+    #[serde(default)]
+    pub mapping: retention_loader::MappingSpec,
 }
 
 fn default_bi_role() -> String {
@@ -92,7 +97,14 @@ impl PipelineConfig {
             loader_role: default_loader_role(),
             validator_role: default_validator_role(),
             transformer_role: default_transformer_role(),
+            mapping: retention_loader::MappingSpec::default(),
         }
+    }
+
+    /// The checked event mapping of [`PipelineConfig::mapping`].
+    pub fn event_mapping(&self) -> Result<retention_loader::Mapping, Error> {
+        retention_loader::Mapping::from_spec(&self.mapping)
+            .map_err(|e| Error::Usage(format!("config: {e}")))
     }
 
     /// Reads `path`; paths inside are made relative to its directory. When `path` is
@@ -119,6 +131,8 @@ impl PipelineConfig {
         config.generator = base.join(&config.generator);
         config.dimensions = base.join(&config.dimensions);
         config.expectations = config.expectations.iter().map(|p| base.join(p)).collect();
+        retention_loader::Mapping::from_spec(&config.mapping)
+            .map_err(|e| Error::Usage(format!("config {}: {e}", path.display())))?;
         Ok(config)
     }
 }

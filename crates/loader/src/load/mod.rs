@@ -16,8 +16,8 @@ use deadpool_postgres::Pool;
 use retention_model::DbConfig;
 
 use crate::{
-    Erasure, Error, FileReport, LandingDay, LoadReport, Result, error::db, pool, spec::TABLES,
-    warehouse,
+    Erasure, Error, FileReport, LandingDay, LoadReport, Mapping, Result, error::db, pool,
+    spec::TABLES, warehouse,
 };
 
 const DELETE_REJECTS: &str = include_str!("../../sql/delete_rejects.sql");
@@ -52,6 +52,9 @@ pub struct LoadOptions {
     /// it writes (a new staging partition, its rejects). Default [`Erasure::built_in`]; a
     /// pipeline passes [`Erasure::from_dimensions`] of its dimensions file.
     pub erasure: Erasure,
+    /// How a JSON Lines events file maps onto the contract's columns (default
+    /// [`Mapping::contract`]: the objects hold the columns under their own names).
+    pub mapping: Mapping,
 }
 
 impl Default for LoadOptions {
@@ -64,6 +67,7 @@ impl Default for LoadOptions {
             connect_attempts: 5,
             pool_wait: Duration::from_secs(30),
             erasure: Erasure::built_in(),
+            mapping: Mapping::contract(),
         }
     }
 }
@@ -132,9 +136,9 @@ impl Loader {
         let mut files = Vec::with_capacity(staged.len());
         for s in &staged {
             let rejected = s.rejects.len() as u64;
-            if s.read != s.staged + rejected {
+            if s.read + s.expanded != s.staged + rejected {
                 return Err(Error::Unbalanced {
-                    file: s.spec.file.into(),
+                    file: s.file.into(),
                     read: s.read,
                     staged: s.staged,
                     rejected,
@@ -147,7 +151,7 @@ impl Loader {
                     &[
                         &options.run_id,
                         &date,
-                        &s.spec.file,
+                        &s.file,
                         &n(s.read),
                         &n(s.staged),
                         &n(rejected),
@@ -155,6 +159,7 @@ impl Loader {
                         sha256,
                         &generator,
                         &checked_against,
+                        &n(s.expanded),
                     ],
                 )
                 .await
@@ -165,11 +170,12 @@ impl Loader {
                 *by_reason.entry(r.reason.as_str().to_owned()).or_insert(0) += 1;
             }
             files.push(FileReport {
-                file: s.spec.file.into(),
+                file: s.file.into(),
                 table: format!("staging.{}", s.spec.table),
                 present: s.sha256.is_some(),
                 read: s.read,
                 staged: s.staged,
+                expanded: s.expanded,
                 rejected,
                 rejected_by_reason: by_reason,
             });

@@ -45,7 +45,7 @@ pub(super) async fn copy_rejects(
                 .write(&[
                     &date,
                     &Stage::Load.as_str(),
-                    &s.spec.file,
+                    &s.file,
                     &line,
                     &r.reason.as_str(),
                     &r.detail,

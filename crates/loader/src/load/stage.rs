@@ -13,7 +13,8 @@ use crate::{
     Error, LandingDay, Result,
     clip::clip,
     error::db,
-    parse::{Limits, ParsedFile, RejectedRecord, Stop, parse},
+    parse::{Limits, ParsedFile, RejectedRecord, Stop},
+    source::parse_any,
     spec::TableSpec,
     typed::{PGCOPY_HEADER, PGCOPY_TRAILER},
 };
@@ -28,10 +29,15 @@ const CHUNK_BYTES: usize = 128 * 1024;
 /// A file staged into its new partition, not yet swapped in.
 pub(super) struct Staged {
     pub(super) spec: &'static TableSpec,
+    /// The file's name as on disk (`events.jsonl.gz`, …); the contract's name when the day
+    /// has no such file.
+    pub(super) file: &'static str,
     pub(super) new: String,
     pub(super) final_name: String,
     pub(super) read: u64,
     pub(super) staged: u64,
+    /// Rows staged beyond one per record (JSON Lines items).
+    pub(super) expanded: u64,
     pub(super) rejects: Vec<RejectedRecord>,
     /// The file's SHA-256 (verified against the manifest when the day has one), when the
     /// day has the file.
@@ -66,17 +72,19 @@ pub(super) async fn stage_file(
             .await
             .map_err(db(context.clone()))?
     );
-    let Some((entry, path)) = day.file(spec) else {
+    let Some((entry, path, file)) = day.file(spec) else {
         sink.send(Bytes::from([PGCOPY_HEADER, PGCOPY_TRAILER].concat()))
             .await
             .map_err(db(context.clone()))?;
         let staged = sink.as_mut().finish().await.map_err(db(context))?;
         return Ok(Staged {
             spec,
+            file: spec.file,
             new,
             final_name,
             read: 0,
             staged,
+            expanded: 0,
             rejects: Vec::new(),
             sha256: None,
             manifest_rows: None,
@@ -88,11 +96,19 @@ pub(super) async fn stage_file(
         max_record_bytes: options.max_record_bytes,
     };
     let parse_path = path.clone();
+    let mapping = options.mapping.clone();
     let parser = tokio::task::spawn_blocking(move || -> Result<ParsedFile, Stop> {
-        let file = File::open(&parse_path).map_err(Stop::Io)?;
-        parse(file, spec, date, limits, CHUNK_BYTES, |b| {
-            chunks.blocking_send(b).is_ok()
-        })
+        let input = File::open(&parse_path).map_err(Stop::Io)?;
+        parse_any(
+            input,
+            file,
+            spec,
+            date,
+            limits,
+            &mapping,
+            CHUNK_BYTES,
+            |b| chunks.blocking_send(b).is_ok(),
+        )
     });
     let mut copy_error = None;
     while let Some(chunk) = rx.recv().await {
@@ -108,14 +124,14 @@ pub(super) async fn stage_file(
     if let Some(e) = copy_error {
         return Err(db(context)(e));
     }
-    let parsed = parsed.map_err(|stop| stop_error(stop, spec, &path))?;
+    let parsed = parsed.map_err(|stop| stop_error(stop, file, &path))?;
     if let Some(entry) = entry {
-        verify(spec, entry.rows, &entry.sha256, &parsed)?;
+        verify(file, entry.rows, &entry.sha256, &parsed)?;
     }
     let staged = sink.as_mut().finish().await.map_err(db(context))?;
     if staged != parsed.encoded {
         return Err(Error::Unbalanced {
-            file: spec.file.into(),
+            file: file.into(),
             read: parsed.encoded,
             staged,
             rejected: 0,
@@ -123,41 +139,43 @@ pub(super) async fn stage_file(
     }
     tracing::info!(
         "{}: {} bytes, {} records read, {staged} staged, {} rejected",
-        spec.file,
+        file,
         parsed.bytes,
         parsed.read,
         parsed.rejects.len()
     );
     Ok(Staged {
         spec,
+        file,
         new,
         final_name,
         read: parsed.read,
         staged,
+        expanded: parsed.expanded,
         rejects: parsed.rejects,
         manifest_rows: entry.map(|e| e.rows),
         sha256: Some(parsed.sha256),
     })
 }
 
-fn stop_error(stop: Stop, spec: &TableSpec, path: &std::path::Path) -> Error {
+fn stop_error(stop: Stop, file: &str, path: &std::path::Path) -> Error {
     match stop {
         Stop::Io(source) => Error::Io {
             context: format!("reading {}", path.display()),
             source,
         },
         Stop::BadHeader(reason) => Error::BadHeader {
-            file: spec.file.into(),
+            file: file.into(),
             reason,
         },
-        Stop::Cancelled => Error::ParserFailed(spec.file.into()),
+        Stop::Cancelled => Error::ParserFailed(file.into()),
     }
 }
 
 /// The file must be the one the manifest describes: same bytes, same record count.
-fn verify(spec: &TableSpec, rows: u64, sha256: &str, parsed: &ParsedFile) -> Result<()> {
+fn verify(file: &str, rows: u64, sha256: &str, parsed: &ParsedFile) -> Result<()> {
     let mismatch = |reason: String| Error::ManifestMismatch {
-        file: spec.file.into(),
+        file: file.into(),
         reason,
     };
     if !parsed.sha256.eq_ignore_ascii_case(sha256) {

@@ -115,6 +115,43 @@ pub(crate) fn encode_row(
     Ok(())
 }
 
+/// Appends one PGCOPY row of `values` (one per column, `None` is NULL) to `out`, as
+/// [`encode_row`] does for a CSV record: the values of a JSON Lines record after mapping.
+/// On refusal `out` is left as it was.
+pub(crate) fn encode_values(
+    spec: &TableSpec,
+    source_line: u64,
+    values: &[Option<&str>],
+    batch_days: i32,
+    max_field_bytes: usize,
+    out: &mut BytesMut,
+) -> Result<(), Refusal> {
+    let start = out.len();
+    out.put_i16(spec.kinds.len() as i16 + 2);
+    out.put_i32(4);
+    out.put_i32(batch_days);
+    out.put_i32(8);
+    out.put_i64(i64::try_from(source_line).unwrap_or(i64::MAX));
+    for (i, &kind) in spec.kinds.iter().enumerate() {
+        let text = values.get(i).copied().flatten().unwrap_or("");
+        let nul = text.contains('\0');
+        let column = spec.header[i];
+        if let Err(r) = encode_field(
+            column,
+            kind,
+            text.as_bytes(),
+            Some(text),
+            nul,
+            max_field_bytes,
+            out,
+        ) {
+            out.truncate(start);
+            return Err(r);
+        }
+    }
+    Ok(())
+}
+
 /// `text` is the field already checked as UTF-8, when the record-wide check could tell.
 fn encode_field(
     column: &str,

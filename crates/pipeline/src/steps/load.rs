@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use retention_loader::{Erasure, LandingDay, LoadOptions, load_day};
-use retention_model::ops::RowCounts;
+use retention_model::{RejectReason, ops::RowCounts};
 
 use super::scd::dimension_specs;
 use crate::{Outcome, Pipeline, Result, Summary, tracked};
@@ -43,6 +43,7 @@ impl Pipeline {
         let started = Instant::now();
         let date = req.date;
         let erasure = Erasure::from_dimensions(&dimension_specs(&self.config)?)?;
+        let mapping = self.config.event_mapping()?;
         let db = self.db()?;
         let mut client = self.connect().await?;
         let (outcome, run_id) = tracked(&mut client, "load", Some(date), async |_, run_id| {
@@ -55,9 +56,18 @@ impl Pipeline {
                 force: req.force,
                 run_id: Some(run_id),
                 erasure: erasure.clone(),
+                mapping: mapping.clone(),
                 ..LoadOptions::default()
             };
             let report = load_day(&db, &day, &options).await?;
+            let anonymous: u64 = report
+                .files
+                .iter()
+                .filter_map(|f| {
+                    f.rejected_by_reason
+                        .get(RejectReason::AnonymousUser.as_str())
+                })
+                .sum();
             Ok(Outcome {
                 counts: RowCounts {
                     rows_in: report.read(),
@@ -69,6 +79,7 @@ impl Pipeline {
             .with("snapshot", report.snapshot)
             .with("warehouse", report.warehouse)
             .with("checked_against", report.checked_against)
+            .with("anonymous_events", anonymous)
             .with("files", &report.files))
         })
         .await?;
@@ -83,6 +94,7 @@ impl Pipeline {
         .with("snapshot", detail("snapshot"))
         .with("warehouse", detail("warehouse"))
         .with("checked_against", detail("checked_against"))
+        .with("anonymous_events", detail("anonymous_events"))
         .with("files", detail("files")))
     }
 }

@@ -67,8 +67,8 @@ async fn each_writer_role_can_do_its_steps_work_and_nothing_more() {
          ON CONFLICT (singleton) DO UPDATE SET seed = EXCLUDED.seed, updated_at = now()",
         "SELECT ops.mark_abandoned_runs()",
         "WITH r AS (INSERT INTO ops.task_runs (step) VALUES ('load') RETURNING run_id) \
-         INSERT INTO ops.load_audit (run_id, batch_date, source_file, rows_read, rows_staged, rows_rejected) \
-         SELECT run_id, '2026-01-05', 'events.csv', 0, 0, 0 FROM r",
+         INSERT INTO ops.load_audit (run_id, batch_date, source_file, rows_read, rows_staged, rows_rejected, \
+         rows_expanded, checked_against) SELECT run_id, '2026-01-05', 'events.csv', 0, 0, 0, 0, 'loader' FROM r",
         "UPDATE ops.task_runs SET finished_at = clock_timestamp(), duration_ms = 1, status = 'ok', rows_in = 0, \
          rows_out = 0, rows_rejected = 0, error = NULL, details = NULL WHERE run_id = 0",
     ];
