@@ -75,6 +75,36 @@ pub(crate) struct Limits {
 /// Parses `input` as `spec`'s file for batch `batch`, handing PGCOPY chunks of about
 /// `chunk_bytes` to `emit` (which returns false to stop). The header must be exactly the
 /// expected one.
+/// Hands the PGCOPY bytes in `out` to `emit` once they fill a chunk; `Cancelled` when the
+/// receiver has gone (the load is being abandoned).
+pub(crate) fn emit_full_chunk(
+    out: &mut BytesMut,
+    chunk_bytes: usize,
+    emit: &mut impl FnMut(Bytes) -> bool,
+) -> Result<(), Stop> {
+    if out.len() >= chunk_bytes {
+        if !emit(out.split().freeze()) {
+            return Err(Stop::Cancelled);
+        }
+        // One allocation per chunk rather than doubling (and copying) as rows arrive.
+        out.reserve(chunk_bytes + 64 * 1024);
+    }
+    Ok(())
+}
+
+/// Ends the PGCOPY stream in `out` and hands over what is left.
+pub(crate) fn emit_last_chunk(
+    mut out: BytesMut,
+    emit: &mut impl FnMut(Bytes) -> bool,
+) -> Result<(), Stop> {
+    out.extend_from_slice(PGCOPY_TRAILER);
+    if emit(out.freeze()) {
+        Ok(())
+    } else {
+        Err(Stop::Cancelled)
+    }
+}
+
 pub(crate) fn parse<R: Read>(
     input: R,
     spec: &TableSpec,
@@ -103,18 +133,9 @@ pub(crate) fn parse<R: Read>(
                 user_id: user_id(spec, &rec),
             }),
         }
-        if out.len() >= chunk_bytes {
-            if !emit(out.split().freeze()) {
-                return Err(Stop::Cancelled);
-            }
-            // One allocation per chunk rather than doubling (and copying) as rows arrive.
-            out.reserve(chunk_bytes + 64 * 1024);
-        }
+        emit_full_chunk(&mut out, chunk_bytes, &mut emit)?;
     }
-    out.extend_from_slice(PGCOPY_TRAILER);
-    if !emit(out.freeze()) {
-        return Err(Stop::Cancelled);
-    }
+    emit_last_chunk(out, &mut emit)?;
     Ok(ParsedFile {
         read,
         encoded,

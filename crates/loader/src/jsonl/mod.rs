@@ -15,9 +15,9 @@ use crate::{
     Mapping,
     clip::clip,
     mapping::{map_event, user_id_of},
-    parse::{Limits, ParsedFile, RejectedRecord, Stop},
+    parse::{Limits, ParsedFile, RejectedRecord, Stop, emit_full_chunk, emit_last_chunk},
     spec::TableSpec,
-    typed::{PGCOPY_HEADER, PGCOPY_TRAILER, Refusal, encode_values, pg_days},
+    typed::{PGCOPY_HEADER, Refusal, encode_values, pg_days},
 };
 
 mod reader;
@@ -102,17 +102,9 @@ pub(crate) fn parse_jsonl<R: Read>(
                 user_id,
             }),
         }
-        if out.len() >= chunk_bytes {
-            if !emit(out.split().freeze()) {
-                return Err(Stop::Cancelled);
-            }
-            out.reserve(chunk_bytes + 64 * 1024);
-        }
+        emit_full_chunk(&mut out, chunk_bytes, &mut emit)?;
     }
-    out.extend_from_slice(PGCOPY_TRAILER);
-    if !emit(out.freeze()) {
-        return Err(Stop::Cancelled);
-    }
+    emit_last_chunk(out, &mut emit)?;
     Ok(ParsedFile {
         read,
         encoded,
