@@ -251,6 +251,8 @@ mod tests {
     fn model_sql() -> Vec<(&'static str, &'static str)> {
         let mut all = vec![
             ("sql/transform/day.sql", crate::transform::DAY_SQL),
+            ("sql/transform/rules.sql", crate::transform::RULES_SQL),
+            ("sql/transform/rebuild.sql", crate::transform::REBUILD_SQL),
             ("sql/transform/marts.sql", crate::transform::MARTS_SQL),
             ("sql/transform/kpis.sql", crate::transform::KPIS_SQL),
         ];

@@ -52,53 +52,8 @@ WHERE s.batch_date IN (SELECT batch_date FROM t_batches);
 -- @analyze_staged
 ANALYZE t_conform;
 
--- @unknown_event_type
-UPDATE t_conform SET reason = 'unknown_event_type',
-       detail = format('event_type %s is not one of the eight canonical types', coalesce(quote_literal(event_type), 'NULL'))
-WHERE conformed_type IS NULL;
-
--- @missing_event_id
-UPDATE t_conform SET reason = 'missing_event_id', detail = 'event_id is empty'
-WHERE reason IS NULL AND (event_id IS NULL OR event_id = '');
-
--- @missing_user_id
-UPDATE t_conform SET reason = 'missing_user_id', detail = 'user_id is empty'
-WHERE reason IS NULL AND user_id IS NULL;
-
--- @unknown_user
-UPDATE t_conform t SET reason = 'unknown_user', detail = format('user_id %s has no dim_user version', t.user_id)
-WHERE t.reason IS NULL
-  AND NOT EXISTS (SELECT 1 FROM dw.dim_user u WHERE u.user_id = t.user_id AND u.batch_date <= t.batch_date);
-
--- @unknown_product
-UPDATE t_conform t SET reason = 'unknown_product', detail = format('product_id %s has no dim_product version', t.product_id)
-WHERE t.reason IS NULL AND t.product_id IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM dw.dim_product p WHERE p.product_id = t.product_id AND p.batch_date <= t.batch_date);
-
--- @timestamp_out_of_range
-UPDATE t_conform SET reason = 'timestamp_out_of_range',
-       detail = CASE WHEN event_ts IS NULL THEN 'event_ts is empty'
-                     ELSE format('event_ts %s is outside [%s, %s) UTC', event_ts AT TIME ZONE 'UTC', batch_date - 7, batch_date + 1) END
-WHERE reason IS NULL
-  AND (event_ts IS NULL
-       OR event_ts >= (batch_date + 1)::timestamp AT TIME ZONE 'UTC'
-       OR event_ts < (batch_date - 7)::timestamp AT TIME ZONE 'UTC');
-
--- @invalid_purchase
-UPDATE t_conform SET reason = 'invalid_purchase',
-       detail = format('purchase needs quantity in 1..100 (got %s), unit_price > 0 (got %s) and an order_id (got %s)',
-                       coalesce(quantity::text, 'NULL'), coalesce(unit_price::text, 'NULL'), coalesce(quote_literal(order_id), 'NULL'))
-WHERE reason IS NULL AND conformed_type = 'purchase'
-  AND NOT coalesce(quantity BETWEEN 1 AND 100 AND unit_price > 0 AND order_id <> '', false);
-
--- @duplicate_in_batch
-UPDATE t_conform t SET reason = 'duplicate_event', detail = format('event_id already on line %s of this batch', d.first_line)
-FROM (
-    SELECT batch_date, source_line,
-           first_value(source_line) OVER (PARTITION BY batch_date, event_id ORDER BY source_line) AS first_line
-    FROM t_conform WHERE reason IS NULL
-) d
-WHERE t.batch_date = d.batch_date AND t.source_line = d.source_line AND d.source_line <> d.first_line;
+-- @rules
+-- The conformance rules of sql/transform/rules.sql run here, in their order.
 
 -- @duplicate_of_earlier_batch
 -- What is left is at most one row per (batch, event_id): the earliest batch accepts it, and

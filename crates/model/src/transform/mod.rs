@@ -45,9 +45,25 @@ pub const STEP: &str = "transform";
 
 pub(crate) const DAY_SQL: &str = include_str!("../../sql/transform/day.sql");
 pub(crate) const MARTS_SQL: &str = include_str!("../../sql/transform/marts.sql");
+pub(crate) const RULES_SQL: &str = include_str!("../../sql/transform/rules.sql");
 pub(crate) const KPIS_SQL: &str = include_str!("../../sql/transform/kpis.sql");
 const TABLE_STATS_SQL: &str = include_str!("../../sql/transform/table_stats.sql");
-const REBUILD_SQL: &str = include_str!("../../sql/transform/rebuild.sql");
+pub(crate) const REBUILD_SQL: &str = include_str!("../../sql/transform/rebuild.sql");
+
+/// The statements of `file` with its `-- @rules` marker replaced by the conformance rules
+/// (`sql/transform/rules.sql`), which the day's transform and the rebuild share.
+pub(crate) fn with_rules(file: &'static str) -> Vec<Statement> {
+    statements::parse(file)
+        .into_iter()
+        .flat_map(|s| {
+            if s.name == "rules" {
+                statements::parse(RULES_SQL)
+            } else {
+                vec![s]
+            }
+        })
+        .collect()
+}
 
 /// The name `retention rebuild` records itself under in `ops.task_runs`.
 pub const REBUILD_STEP: &str = "rebuild";
@@ -142,7 +158,7 @@ async fn transform_day(
         ..TransformStats::default()
     };
     let mut carried: BTreeMap<&str, i64> = BTreeMap::new();
-    for Statement { name, sql, bound } in statements::parse(DAY_SQL) {
+    for Statement { name, sql, bound } in with_rules(DAY_SQL) {
         let params: &[&(dyn ToSql + Sync)] = if bound { &[&date] } else { &[] };
         if name == "counts" {
             let row = tx.query_one(sql, params).await?;
@@ -235,7 +251,7 @@ pub async fn rebuild(client: &mut Client) -> Result<RebuildStats> {
     let started = Instant::now();
     let tx = client.transaction().await?;
     let mut stats = RebuildStats::default();
-    for Statement { name, sql, .. } in statements::parse(REBUILD_SQL) {
+    for Statement { name, sql, .. } in with_rules(REBUILD_SQL) {
         if name == "counts" {
             let row = tx.query_one(sql, &[]).await?;
             stats.batches = to_u64(row.get("batches"));

@@ -318,7 +318,7 @@ async fn carried_table_counts_equal_a_full_count_after_new_days_reruns_and_late_
 #[test]
 fn every_statement_changing_a_carried_table_is_counted_in_its_delta() {
     let mut found = Vec::new();
-    for sql in [DAY_SQL, MARTS_SQL] {
+    for sql in [DAY_SQL, RULES_SQL, MARTS_SQL] {
         for s in statements::parse(sql) {
             let code: String = s
                 .sql
