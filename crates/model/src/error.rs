@@ -56,6 +56,20 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// A re-run of a transform day found an event_id that a later batch accepted: its staging
+    /// changed after later days were transformed, so the days no longer agree on which batch
+    /// holds the event.
+    #[error(
+        "transform of {date}: event_id {event_id} was accepted by the later batch {later}; the staged events of {date} changed after {later} was transformed. Run `retention rebuild` to recompute every batch in one pass (the earliest batch then accepts it)"
+    )]
+    AcceptedLater {
+        /// The batch day being transformed.
+        date: chrono::NaiveDate,
+        /// The first such event_id (in event_id order).
+        event_id: String,
+        /// The batch that accepted it.
+        later: chrono::NaiveDate,
+    },
     /// An I/O error outside the database.
     #[error("{context}: {source}")]
     Io {

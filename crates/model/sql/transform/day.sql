@@ -1,6 +1,6 @@
 -- The transform step for one batch day ($1): conformance of staging.events into
 -- dw.fact_user_events and quarantine, then the weekly summary of every (user, week) the day
--- touches. Run in one transaction, statement by statement (each starts with a `-- @name`
+-- touches (added to; recomputed where a re-run's previous facts were). Run in one transaction, statement by statement (each starts with a `-- @name`
 -- line); re-running a day replaces exactly that batch's facts and transform rejects.
 
 -- @no_jit
@@ -15,18 +15,19 @@ SET LOCAL jit = off;
 SET LOCAL work_mem = '64MB';
 
 -- @old_facts
--- The batch's previous facts (a re-run): the marts subtract what they contributed.
+-- The batch's previous facts (a re-run): the marts subtract what they contributed. The same
+-- columns, in the same order, as t_new_facts.
 CREATE TEMP TABLE t_old_facts ON COMMIT DROP AS
 SELECT user_id, event_date, event_ts, event_id, session_id, event_type, device, product_id,
-       quantity, unit_price, order_id
+       quantity, unit_price, order_id, user_sk
 FROM dw.fact_user_events
 WHERE batch_date = $1::date;
 
 -- @touched_before
--- (user, week) pairs the batch's previous facts touched: their summaries must be recomputed
--- even if this run no longer produces those facts.
+-- (user, week) pairs the batch's previous facts touched (rerun): their summaries are
+-- recomputed from the facts, even if this run no longer produces those facts.
 CREATE TEMP TABLE t_touched ON COMMIT DROP AS
-SELECT DISTINCT user_id, date_trunc('week', event_date)::date AS week_start
+SELECT DISTINCT user_id, date_trunc('week', event_date)::date AS week_start, true AS rerun
 FROM t_old_facts;
 
 -- @delete_facts
@@ -48,10 +49,33 @@ SELECT dw.ensure_fact_partitions($1::date - 7, $1::date);
 SELECT dw.fill_dim_date($1::date - 7, $1::date);
 
 -- @staged
+-- The surrogate keys valid at the event time are looked up here, once per row: the facts take
+-- them, and rules 4 and 5 (unknown_user, unknown_product) are the rows that found none, which
+-- spares those rules a probe of their own (BENCHMARKS.md, issue 13). Point in time: among the
+-- versions of batches up to the row's own, the one with the latest valid_from at or before
+-- event_ts (the one valid then, or the last closed one after a deletion); before the first
+-- version, the first.
 CREATE TEMP TABLE t_conform ON COMMIT DROP AS
 SELECT s.*, dw.normalize_event_type(s.event_type) AS conformed_type,
+       u.user_sk, p.product_sk,
        NULL::text AS reason, NULL::text AS detail
 FROM staging.events s
+LEFT JOIN LATERAL (
+    SELECT v.user_sk FROM dw.dim_user v
+    WHERE v.user_id = s.user_id AND v.batch_date <= s.batch_date
+    ORDER BY v.valid_from <= s.event_ts DESC,
+             CASE WHEN v.valid_from <= s.event_ts THEN v.valid_from END DESC,
+             v.valid_from
+    LIMIT 1
+) u ON true
+LEFT JOIN LATERAL (
+    SELECT v.product_sk FROM dw.dim_product v
+    WHERE v.product_id = s.product_id AND v.batch_date <= s.batch_date
+    ORDER BY v.valid_from <= s.event_ts DESC,
+             CASE WHEN v.valid_from <= s.event_ts THEN v.valid_from END DESC,
+             v.valid_from
+    LIMIT 1
+) p ON true
 WHERE s.batch_date = $1::date;
 
 -- @analyze_staged
@@ -62,54 +86,58 @@ ANALYZE t_conform;
 -- @rules
 -- The conformance rules of sql/transform/rules.sql run here, in their order.
 
--- @duplicate_of_earlier_batch
--- Strictly earlier batches: this batch's own previous facts were deleted above anyway.
--- One index probe per row (LATERAL ... LIMIT 1, which the planner cannot flatten into a hash
--- join that would read the whole register every day).
-UPDATE t_conform t SET reason = 'duplicate_event', detail = format('event_id accepted in batch %s', k.batch_date)
-FROM t_conform c
+-- @held
+-- The rows whose event_id the register already holds, with the batch that accepted it: one
+-- index probe per row (LATERAL ... LIMIT 1, which the planner cannot flatten into a hash join
+-- that would read the whole register every day), in event_id order so that consecutive probes
+-- read the same pages of the index (1.4-1.5 s -> 0.9 s at --scale 210). The batch's own
+-- previous event_ids were deleted above, and duplicates within the batch are already
+-- rejected. (Inserting into the register with ON CONFLICT DO NOTHING and taking the rows it
+-- skipped was measured slower: BENCHMARKS.md, issue 13.)
+CREATE TEMP TABLE t_held ON COMMIT DROP AS
+SELECT c.source_line, c.event_id, k.batch_date
+FROM (SELECT source_line, event_id FROM t_conform WHERE reason IS NULL ORDER BY event_id) c
 CROSS JOIN LATERAL (
-    SELECT r.batch_date FROM dw.fact_event_ids r
-    WHERE r.event_id = c.event_id AND r.batch_date < $1::date
-    LIMIT 1
-) k
-WHERE c.reason IS NULL AND t.source_line = c.source_line;
+    SELECT r.batch_date FROM dw.fact_event_ids r WHERE r.event_id = c.event_id LIMIT 1
+) k;
+
+-- @later_batch_conflict
+-- An event_id a later batch accepted: only a re-run whose staging changed after later days
+-- were transformed. The transform stops with a clear error (the day rolls back); the rows
+-- cannot be rejected as duplicates of a batch they precede.
+SELECT event_id, batch_date FROM t_held WHERE batch_date > $1::date ORDER BY event_id LIMIT 1;
+
+-- @duplicate_of_earlier_batch
+-- Strictly earlier batches: this batch's own previous facts were deleted above.
+UPDATE t_conform t SET reason = 'duplicate_event', detail = format('event_id accepted in batch %s', h.batch_date)
+FROM t_held h
+WHERE t.source_line = h.source_line AND t.reason IS NULL AND h.batch_date < $1::date;
 
 -- @quarantine
 INSERT INTO quarantine.rejected_rows (batch_date, stage, source_file, source_line, reason, detail, row_json, user_id)
 SELECT $1::date, 'transform', 'events.csv', t.source_line, t.reason, t.detail,
-       to_jsonb(t) - 'conformed_type' - 'reason' - 'detail', t.user_id
+       to_jsonb(t) - 'conformed_type' - 'user_sk' - 'product_sk' - 'reason' - 'detail', t.user_id
 FROM t_conform t
 WHERE t.reason IS NOT NULL;
 
 -- @facts
--- Point in time: the version with the latest valid_from at or before event_ts (the one valid
--- then, or the last closed one after a deletion); before the first version, the first.
-INSERT INTO dw.fact_user_events (event_id, event_date, date_key, batch_date, event_ts, user_id, user_sk,
-                                 product_id, product_sk, session_id, event_type, page_url, quantity,
-                                 unit_price, order_id, device, country, source_line)
-SELECT t.event_id, d.event_date, to_char(d.event_date, 'YYYYMMDD')::integer, $1::date, t.event_ts,
-       t.user_id, u.user_sk, t.product_id, p.product_sk, t.session_id, t.conformed_type, t.page_url,
-       t.quantity, t.unit_price, t.order_id, t.device, t.country, t.source_line
-FROM t_conform t
-CROSS JOIN LATERAL (SELECT (t.event_ts AT TIME ZONE 'UTC')::date AS event_date) d
-CROSS JOIN LATERAL (
-    SELECT v.user_sk FROM dw.dim_user v
-    WHERE v.user_id = t.user_id AND v.batch_date <= $1::date
-    ORDER BY v.valid_from <= t.event_ts DESC,
-             CASE WHEN v.valid_from <= t.event_ts THEN v.valid_from END DESC,
-             v.valid_from
-    LIMIT 1
-) u
-LEFT JOIN LATERAL (
-    SELECT v.product_sk FROM dw.dim_product v
-    WHERE v.product_id = t.product_id AND v.batch_date <= $1::date
-    ORDER BY v.valid_from <= t.event_ts DESC,
-             CASE WHEN v.valid_from <= t.event_ts THEN v.valid_from END DESC,
-             v.valid_from
-    LIMIT 1
-) p ON true
-WHERE t.reason IS NULL;
+-- With the point-in-time keys @staged looked up. What was inserted is kept as t_new_facts
+-- for the weekly summary and the marts, so nothing reads the facts back.
+CREATE TEMP TABLE t_new_facts ON COMMIT DROP AS
+WITH inserted AS (
+    INSERT INTO dw.fact_user_events (event_id, event_date, date_key, batch_date, event_ts, user_id, user_sk,
+                                     product_id, product_sk, session_id, event_type, page_url, quantity,
+                                     unit_price, order_id, device, country, source_line)
+    SELECT t.event_id, d.event_date, to_char(d.event_date, 'YYYYMMDD')::integer, $1::date, t.event_ts,
+           t.user_id, t.user_sk, t.product_id, t.product_sk, t.session_id, t.conformed_type, t.page_url,
+           t.quantity, t.unit_price, t.order_id, t.device, t.country, t.source_line
+    FROM t_conform t
+    CROSS JOIN LATERAL (SELECT (t.event_ts AT TIME ZONE 'UTC')::date AS event_date) d
+    WHERE t.reason IS NULL
+    RETURNING user_id, event_date, event_ts, event_id, session_id, event_type, device, product_id,
+              quantity, unit_price, order_id, user_sk
+)
+SELECT * FROM inserted;
 
 -- @event_ids
 INSERT INTO dw.fact_event_ids (event_id, batch_date, event_date)
@@ -117,18 +145,16 @@ SELECT event_id, $1::date, (event_ts AT TIME ZONE 'UTC')::date
 FROM t_conform
 WHERE reason IS NULL
 -- In primary-key order: consecutive rows land on the same pages of the register's index
--- instead of all over it (3.3-3.7 s -> 2.7 s at --scale 210, BENCHMARKS.md). Ordering the fact
--- insert the same way did not measurably help (it has three other indexes).
+-- instead of all over it (3.3-3.7 s -> 2.7 s at --scale 210, BENCHMARKS.md).
 ORDER BY event_id;
 
 -- @touched_after
 INSERT INTO t_touched
-SELECT DISTINCT user_id, date_trunc('week', (event_ts AT TIME ZONE 'UTC')::date)::date
-FROM t_conform
-WHERE reason IS NULL;
+SELECT DISTINCT user_id, date_trunc('week', event_date)::date, false
+FROM t_new_facts;
 
 -- @old_summaries
--- The summaries about to be replaced: the retention and engagement marts subtract them.
+-- The summaries about to change: the retention and engagement marts subtract them.
 CREATE TEMP TABLE t_sum_old ON COMMIT DROP AS
 SELECT s.user_id, s.week_start, s.daily_events
 FROM dw.fact_user_weekly_summary s
@@ -136,15 +162,17 @@ JOIN (SELECT DISTINCT user_id, week_start FROM t_touched) k
   ON s.user_id = k.user_id AND s.week_start = k.week_start;
 
 -- @delete_summaries
+-- Only the pairs a re-run's previous facts touched: the others are added to below.
 DELETE FROM dw.fact_user_weekly_summary s
-USING (SELECT DISTINCT user_id, week_start FROM t_touched) k
+USING (SELECT DISTINCT user_id, week_start FROM t_touched WHERE rerun) k
 WHERE s.user_id = k.user_id AND s.week_start = k.week_start;
 
 -- @summaries
--- user_sk: the version of the user's last event of the week, so the row depends on the facts
--- alone and a re-run of any day recomputes it identically.
+-- The pairs a re-run's previous facts touched, recomputed from the facts. user_sk: the version
+-- of the user's last event of the week (by event_ts, then event_id), so the row depends on
+-- the facts alone and a re-run of any day recomputes it identically.
 INSERT INTO dw.fact_user_weekly_summary (user_id, week_start, user_sk, daily_events, total_events,
-                                         active_days, purchases, revenue)
+                                         active_days, purchases, revenue, last_event_ts, last_event_id)
 SELECT k.user_id, k.week_start,
        (array_agg(f.user_sk ORDER BY f.event_ts DESC, f.event_id DESC))[1],
        ARRAY[count(*) FILTER (WHERE f.event_date = k.week_start),
@@ -157,14 +185,75 @@ SELECT k.user_id, k.week_start,
        count(*),
        count(DISTINCT f.event_date),
        count(*) FILTER (WHERE f.event_type = 'purchase'),
-       coalesce(sum(f.quantity * f.unit_price) FILTER (WHERE f.event_type = 'purchase'), 0)
-FROM (SELECT DISTINCT user_id, week_start FROM t_touched) k
+       coalesce(sum(f.quantity * f.unit_price) FILTER (WHERE f.event_type = 'purchase'), 0),
+       max(f.event_ts),
+       (array_agg(f.event_id ORDER BY f.event_ts DESC, f.event_id DESC))[1]
+FROM (SELECT DISTINCT user_id, week_start FROM t_touched WHERE rerun) k
 JOIN dw.fact_user_events f
   ON f.user_id = k.user_id AND f.event_date >= k.week_start AND f.event_date < k.week_start + 7
 -- The overall bounds let the executor skip the monthly partitions no touched week reaches.
-WHERE f.event_date >= (SELECT min(week_start) FROM t_touched)
-  AND f.event_date < (SELECT max(week_start) + 7 FROM t_touched)
+WHERE f.event_date >= (SELECT min(week_start) FROM t_touched WHERE rerun)
+  AND f.event_date < (SELECT max(week_start) + 7 FROM t_touched WHERE rerun)
 GROUP BY k.user_id, k.week_start;
+
+-- @summaries_added
+-- The pairs only this batch's new facts touch: the summary as it was (when there is one) plus
+-- the new facts, without reading the week's other facts. Every measure adds up; active_days
+-- counts the days with events; user_sk and the last event move when a new fact comes later
+-- in the week. Equal to a recomputation from the facts (rebuild.sql; tested).
+INSERT INTO dw.fact_user_weekly_summary AS s (user_id, week_start, user_sk, daily_events, total_events,
+                                              active_days, purchases, revenue, last_event_ts, last_event_id)
+SELECT n.user_id, w.week_start,
+       (array_agg(n.user_sk ORDER BY n.event_ts DESC, n.event_id DESC))[1],
+       ARRAY[count(*) FILTER (WHERE n.event_date = w.week_start),
+             count(*) FILTER (WHERE n.event_date = w.week_start + 1),
+             count(*) FILTER (WHERE n.event_date = w.week_start + 2),
+             count(*) FILTER (WHERE n.event_date = w.week_start + 3),
+             count(*) FILTER (WHERE n.event_date = w.week_start + 4),
+             count(*) FILTER (WHERE n.event_date = w.week_start + 5),
+             count(*) FILTER (WHERE n.event_date = w.week_start + 6)]::integer[],
+       count(*),
+       count(DISTINCT n.event_date),
+       count(*) FILTER (WHERE n.event_type = 'purchase'),
+       coalesce(sum(n.quantity * n.unit_price) FILTER (WHERE n.event_type = 'purchase'), 0),
+       max(n.event_ts),
+       (array_agg(n.event_id ORDER BY n.event_ts DESC, n.event_id DESC))[1]
+FROM t_new_facts n
+CROSS JOIN LATERAL (SELECT date_trunc('week', n.event_date)::date AS week_start) w
+WHERE NOT EXISTS (SELECT 1 FROM t_touched r
+                  WHERE r.rerun AND r.user_id = n.user_id AND r.week_start = w.week_start)
+GROUP BY n.user_id, w.week_start
+ON CONFLICT (user_id, week_start) DO UPDATE SET
+    daily_events = ARRAY[s.daily_events[1] + excluded.daily_events[1],
+                         s.daily_events[2] + excluded.daily_events[2],
+                         s.daily_events[3] + excluded.daily_events[3],
+                         s.daily_events[4] + excluded.daily_events[4],
+                         s.daily_events[5] + excluded.daily_events[5],
+                         s.daily_events[6] + excluded.daily_events[6],
+                         s.daily_events[7] + excluded.daily_events[7]],
+    total_events = s.total_events + excluded.total_events,
+    active_days = (s.daily_events[1] + excluded.daily_events[1] > 0)::integer
+                + (s.daily_events[2] + excluded.daily_events[2] > 0)::integer
+                + (s.daily_events[3] + excluded.daily_events[3] > 0)::integer
+                + (s.daily_events[4] + excluded.daily_events[4] > 0)::integer
+                + (s.daily_events[5] + excluded.daily_events[5] > 0)::integer
+                + (s.daily_events[6] + excluded.daily_events[6] > 0)::integer
+                + (s.daily_events[7] + excluded.daily_events[7] > 0)::integer,
+    purchases = s.purchases + excluded.purchases,
+    revenue = s.revenue + excluded.revenue,
+    user_sk = CASE WHEN (excluded.last_event_ts, excluded.last_event_id) > (s.last_event_ts, s.last_event_id)
+                   THEN excluded.user_sk ELSE s.user_sk END,
+    last_event_id = CASE WHEN (excluded.last_event_ts, excluded.last_event_id) > (s.last_event_ts, s.last_event_id)
+                         THEN excluded.last_event_id ELSE s.last_event_id END,
+    last_event_ts = greatest(s.last_event_ts, excluded.last_event_ts),
+    updated_at = now();
+
+-- @summaries_kept
+-- The rows @summaries_added updated rather than inserted (they had a summary before): the
+-- table statistics count them back out of its row count.
+SELECT 1 FROM t_sum_old o
+WHERE NOT EXISTS (SELECT 1 FROM t_touched r
+                  WHERE r.rerun AND r.user_id = o.user_id AND r.week_start = o.week_start);
 
 -- @counts
 SELECT (SELECT count(*) FROM t_conform)                                        AS staged,

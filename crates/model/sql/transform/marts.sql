@@ -1,17 +1,10 @@
 -- The marts' refresh for one batch day ($1), in the transform's transaction right after
 -- day.sql: it updates mart_state (migration 0045) for exactly what the batch changed, so its
 -- cost follows the batch, not the warehouse. Inputs from day.sql: t_old_facts (the batch's
--- facts before this run, non-empty only on a re-run), t_touched (the (user, week) pairs
+-- facts before this run, non-empty only on a re-run), t_new_facts (the facts it inserted), t_touched (the (user, week) pairs
 -- whose weekly summary was recomputed) and t_sum_old (those summaries before). The result
 -- equals mart_state.rebuild() over the same dw (tested), so reads of marts.* see the same
 -- numbers as the plain views of 0041 did.
-
--- @new_facts
-CREATE TEMP TABLE t_new_facts ON COMMIT DROP AS
-SELECT user_id, event_date, event_ts, event_id, session_id, event_type, device, product_id,
-       quantity, unit_price, order_id
-FROM dw.fact_user_events
-WHERE batch_date = $1::date;
 
 -- @analyze_new_facts
 ANALYZE t_new_facts;

@@ -43,10 +43,33 @@ SELECT dw.ensure_fact_partitions(min(batch_date) - 7, max(batch_date)) FROM t_ba
 SELECT dw.fill_dim_date(min(batch_date) - 7, max(batch_date)) FROM t_batches HAVING count(*) > 0;
 
 -- @staged
+-- The surrogate keys valid at the event time are looked up here, once per row: the facts take
+-- them, and rules 4 and 5 (unknown_user, unknown_product) are the rows that found none, which
+-- spares those rules a probe of their own (BENCHMARKS.md, issue 13). Point in time: among the
+-- versions of batches up to the row's own, the one with the latest valid_from at or before
+-- event_ts (the one valid then, or the last closed one after a deletion); before the first
+-- version, the first.
 CREATE TEMP TABLE t_conform ON COMMIT DROP AS
 SELECT s.*, dw.normalize_event_type(s.event_type) AS conformed_type,
+       u.user_sk, p.product_sk,
        NULL::text AS reason, NULL::text AS detail
 FROM staging.events s
+LEFT JOIN LATERAL (
+    SELECT v.user_sk FROM dw.dim_user v
+    WHERE v.user_id = s.user_id AND v.batch_date <= s.batch_date
+    ORDER BY v.valid_from <= s.event_ts DESC,
+             CASE WHEN v.valid_from <= s.event_ts THEN v.valid_from END DESC,
+             v.valid_from
+    LIMIT 1
+) u ON true
+LEFT JOIN LATERAL (
+    SELECT v.product_sk FROM dw.dim_product v
+    WHERE v.product_id = s.product_id AND v.batch_date <= s.batch_date
+    ORDER BY v.valid_from <= s.event_ts DESC,
+             CASE WHEN v.valid_from <= s.event_ts THEN v.valid_from END DESC,
+             v.valid_from
+    LIMIT 1
+) p ON true
 WHERE s.batch_date IN (SELECT batch_date FROM t_batches);
 
 -- @analyze_staged
@@ -69,37 +92,20 @@ WHERE t.batch_date = d.batch_date AND t.source_line = d.source_line AND d.batch_
 -- @quarantine
 INSERT INTO quarantine.rejected_rows (batch_date, stage, source_file, source_line, reason, detail, row_json, user_id)
 SELECT t.batch_date, 'transform', 'events.csv', t.source_line, t.reason, t.detail,
-       to_jsonb(t) - 'conformed_type' - 'reason' - 'detail', t.user_id
+       to_jsonb(t) - 'conformed_type' - 'user_sk' - 'product_sk' - 'reason' - 'detail', t.user_id
 FROM t_conform t
 WHERE t.reason IS NOT NULL;
 
 -- @facts
--- Point in time as day.sql: the version with the latest valid_from at or before event_ts
--- among the versions of batches up to the row's own; before the first version, the first.
+-- With the point-in-time keys @staged looked up.
 INSERT INTO dw.fact_user_events (event_id, event_date, date_key, batch_date, event_ts, user_id, user_sk,
                                  product_id, product_sk, session_id, event_type, page_url, quantity,
                                  unit_price, order_id, device, country, source_line)
 SELECT t.event_id, d.event_date, to_char(d.event_date, 'YYYYMMDD')::integer, t.batch_date, t.event_ts,
-       t.user_id, u.user_sk, t.product_id, p.product_sk, t.session_id, t.conformed_type, t.page_url,
+       t.user_id, t.user_sk, t.product_id, t.product_sk, t.session_id, t.conformed_type, t.page_url,
        t.quantity, t.unit_price, t.order_id, t.device, t.country, t.source_line
 FROM t_conform t
 CROSS JOIN LATERAL (SELECT (t.event_ts AT TIME ZONE 'UTC')::date AS event_date) d
-CROSS JOIN LATERAL (
-    SELECT v.user_sk FROM dw.dim_user v
-    WHERE v.user_id = t.user_id AND v.batch_date <= t.batch_date
-    ORDER BY v.valid_from <= t.event_ts DESC,
-             CASE WHEN v.valid_from <= t.event_ts THEN v.valid_from END DESC,
-             v.valid_from
-    LIMIT 1
-) u
-LEFT JOIN LATERAL (
-    SELECT v.product_sk FROM dw.dim_product v
-    WHERE v.product_id = t.product_id AND v.batch_date <= t.batch_date
-    ORDER BY v.valid_from <= t.event_ts DESC,
-             CASE WHEN v.valid_from <= t.event_ts THEN v.valid_from END DESC,
-             v.valid_from
-    LIMIT 1
-) p ON true
 WHERE t.reason IS NULL
 ORDER BY d.event_date, t.event_id;
 
@@ -111,9 +117,9 @@ WHERE reason IS NULL
 ORDER BY event_id;
 
 -- @summaries
--- As day.sql's, for every (user, week) with a fact.
+-- As day.sql's recomputation, for every (user, week) with a fact.
 INSERT INTO dw.fact_user_weekly_summary (user_id, week_start, user_sk, daily_events, total_events,
-                                         active_days, purchases, revenue)
+                                         active_days, purchases, revenue, last_event_ts, last_event_id)
 SELECT f.user_id, w.week_start,
        (array_agg(f.user_sk ORDER BY f.event_ts DESC, f.event_id DESC))[1],
        ARRAY[count(*) FILTER (WHERE f.event_date = w.week_start),
@@ -126,7 +132,9 @@ SELECT f.user_id, w.week_start,
        count(*),
        count(DISTINCT f.event_date),
        count(*) FILTER (WHERE f.event_type = 'purchase'),
-       coalesce(sum(f.quantity * f.unit_price) FILTER (WHERE f.event_type = 'purchase'), 0)
+       coalesce(sum(f.quantity * f.unit_price) FILTER (WHERE f.event_type = 'purchase'), 0),
+       max(f.event_ts),
+       (array_agg(f.event_id ORDER BY f.event_ts DESC, f.event_id DESC))[1]
 FROM dw.fact_user_events f
 CROSS JOIN LATERAL (SELECT date_trunc('week', f.event_date)::date AS week_start) w
 GROUP BY f.user_id, w.week_start;

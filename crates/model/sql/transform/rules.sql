@@ -1,6 +1,7 @@
 -- The conformance rules of staged events, run by the transform of one day (day.sql) and by
 -- the one-pass rebuild of every day (rebuild.sql) at their `-- @rules` marker, over the
--- temporary table t_conform those files make of the staged rows. Each rule's batch day is the
+-- temporary table t_conform those files make of the staged rows (with their point-in-time
+-- user_sk and product_sk). Each rule's batch day is the
 -- row's own batch_date (in day.sql every row's is the day being transformed). In order: the
 -- first rule a row fails is its reason; a later rule only looks at rows without one.
 
@@ -18,15 +19,14 @@ UPDATE t_conform SET reason = 'missing_user_id', detail = 'user_id is empty'
 WHERE reason IS NULL AND user_id IS NULL;
 
 -- @unknown_user
--- Only versions of batches up to the row's own count, so a re-run after later days decides alike.
+-- user_sk is the point-in-time key @staged looked up among the versions of batches up to the
+-- row's own (so a re-run after later days decides alike): NULL when there is no such version.
 UPDATE t_conform t SET reason = 'unknown_user', detail = format('user_id %s has no dim_user version', t.user_id)
-WHERE t.reason IS NULL
-  AND NOT EXISTS (SELECT 1 FROM dw.dim_user u WHERE u.user_id = t.user_id AND u.batch_date <= t.batch_date);
+WHERE t.reason IS NULL AND t.user_sk IS NULL;
 
 -- @unknown_product
 UPDATE t_conform t SET reason = 'unknown_product', detail = format('product_id %s has no dim_product version', t.product_id)
-WHERE t.reason IS NULL AND t.product_id IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM dw.dim_product p WHERE p.product_id = t.product_id AND p.batch_date <= t.batch_date);
+WHERE t.reason IS NULL AND t.product_id IS NOT NULL AND t.product_sk IS NULL;
 
 -- @timestamp_out_of_range
 UPDATE t_conform SET reason = 'timestamp_out_of_range',
@@ -45,10 +45,14 @@ WHERE reason IS NULL AND conformed_type = 'purchase'
   AND NOT coalesce(quantity BETWEEN 1 AND 100 AND unit_price > 0 AND order_id <> '', false);
 
 -- @duplicate_in_batch
+-- The event_ids seen more than once (a hashed count, no sort of the batch), then their rows
+-- other than the first.
 UPDATE t_conform t SET reason = 'duplicate_event', detail = format('event_id already on line %s of this batch', d.first_line)
 FROM (
-    SELECT batch_date, source_line,
-           first_value(source_line) OVER (PARTITION BY batch_date, event_id ORDER BY source_line) AS first_line
+    SELECT batch_date, event_id, min(source_line) AS first_line
     FROM t_conform WHERE reason IS NULL
+    GROUP BY batch_date, event_id
+    HAVING count(*) > 1
 ) d
-WHERE t.batch_date = d.batch_date AND t.source_line = d.source_line AND d.source_line <> d.first_line;
+WHERE t.reason IS NULL AND t.batch_date = d.batch_date AND t.event_id = d.event_id
+  AND t.source_line <> d.first_line;

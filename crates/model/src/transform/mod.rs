@@ -32,7 +32,7 @@ use serde::Serialize;
 use tokio_postgres::{Client, GenericClient, types::ToSql};
 
 use crate::{
-    Result,
+    Error, Result,
     ops::{RowCounts, lock_step_xact},
 };
 
@@ -72,13 +72,16 @@ pub const REBUILD_STEP: &str = "rebuild";
 /// writes, and the sign of their row count: the net change `sql/transform/table_stats.sql`
 /// carries those tables' counts by. A test checks that no other statement inserts into or
 /// deletes from them.
-const CARRIED: [(&str, &str, i64); 6] = [
+const CARRIED: [(&str, &str, i64); 8] = [
     ("delete_facts", "dw.fact_user_events", -1),
     ("facts", "dw.fact_user_events", 1),
     ("delete_event_ids", "dw.fact_event_ids", -1),
     ("event_ids", "dw.fact_event_ids", 1),
     ("delete_summaries", "dw.fact_user_weekly_summary", -1),
     ("summaries", "dw.fact_user_weekly_summary", 1),
+    // An upsert: inserted and updated rows; the updated ones are counted back out.
+    ("summaries_added", "dw.fact_user_weekly_summary", 1),
+    ("summaries_kept", "dw.fact_user_weekly_summary", -1),
 ];
 
 /// Small readable cuts of the marts, as (title, query) pairs whose columns are all text: what
@@ -170,6 +173,14 @@ async fn transform_day(
                 for (reason, n) in map {
                     stats.rejected.insert(reason, n.as_u64().unwrap_or(0));
                 }
+            }
+        } else if name == "later_batch_conflict" {
+            if let Some(row) = tx.query_opt(sql, params).await? {
+                return Err(Error::AcceptedLater {
+                    date,
+                    event_id: row.get("event_id"),
+                    later: row.get("batch_date"),
+                });
             }
         } else {
             let n = tx.execute(sql, params).await?;

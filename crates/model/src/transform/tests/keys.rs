@@ -128,3 +128,72 @@ async fn duplicates_are_caught_within_the_batch_and_against_earlier_batches_only
     assert_eq!(rebuilt.rejected.get("duplicate_event"), Some(&3));
     assert_eq!(checksum(&c).await, before);
 }
+
+/// A re-run whose staging gained an event_id that a later batch accepted stops with a clear
+/// error and changes nothing; the rebuild then gives the event to the earliest batch.
+#[tokio::test]
+async fn a_rerun_meeting_an_event_id_of_a_later_batch_stops_and_the_rebuild_resolves_it() {
+    let db = TestDb::migrated().await;
+    let mut c = db.client().await;
+    dims(&c).await;
+    let ev = |line, id, ts| -> Ev<'static> {
+        (
+            line,
+            Some(id),
+            Some(ts),
+            Some(1),
+            Some("s"),
+            "click",
+            None,
+            None,
+            None,
+            None,
+            "web",
+        )
+    };
+    stage(&c, "2026-01-06", &[ev(2, "x", "2026-01-06T10:00:00Z")]).await;
+    stage(&c, "2026-01-07", &[ev(2, "z", "2026-01-07T10:00:00Z")]).await;
+    run_day(&mut c, day("2026-01-06")).await.unwrap();
+    run_day(&mut c, day("2026-01-07")).await.unwrap();
+    let before = checksum(&c).await;
+    stage(
+        &c,
+        "2026-01-06",
+        &[
+            ev(2, "x", "2026-01-06T10:00:00Z"),
+            ev(3, "z", "2026-01-06T11:00:00Z"),
+        ],
+    )
+    .await;
+    let err = run_day(&mut c, day("2026-01-06")).await.unwrap_err();
+    match &err {
+        Error::AcceptedLater {
+            date,
+            event_id,
+            later,
+        } => {
+            assert_eq!(
+                (*date, event_id.as_str(), *later),
+                (day("2026-01-06"), "z", day("2026-01-07"))
+            );
+        }
+        other => panic!("expected AcceptedLater, got {other:?}"),
+    }
+    assert!(err.to_string().contains("retention rebuild"), "{err}");
+    assert_eq!(checksum(&c).await, before, "the failed day rolled back");
+    let rebuilt = rebuild(&mut c).await.unwrap();
+    assert_eq!(rebuilt.facts, 2);
+    assert_eq!(
+        reasons(&c, "2026-01-07").await,
+        vec![(2, "duplicate_event".to_owned())]
+    );
+    let holder: NaiveDate = c
+        .query_one(
+            "SELECT batch_date FROM dw.fact_event_ids WHERE event_id = 'z'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(holder, day("2026-01-06"));
+}

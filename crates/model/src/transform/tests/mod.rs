@@ -95,7 +95,7 @@ pub(super) async fn checksum(c: &Client) -> Vec<String> {
     for sql in [
         "SELECT md5(string_agg(f::text, '|' ORDER BY event_id)) FROM (SELECT event_id, event_date, date_key, batch_date, event_ts, user_id, user_sk, product_id, product_sk, session_id, event_type, quantity, unit_price, order_id, device, source_line FROM dw.fact_user_events) f",
         "SELECT md5(string_agg(q::text, '|' ORDER BY batch_date, source_line)) FROM (SELECT batch_date, stage, source_file, source_line, reason, detail, row_json, user_id FROM quarantine.rejected_rows) q",
-        "SELECT md5(string_agg(s::text, '|' ORDER BY user_id, week_start)) FROM (SELECT user_id, week_start, user_sk, daily_events, total_events, active_days, purchases, revenue FROM dw.fact_user_weekly_summary) s",
+        "SELECT md5(string_agg(s::text, '|' ORDER BY user_id, week_start)) FROM (SELECT user_id, week_start, user_sk, daily_events, total_events, active_days, purchases, revenue, last_event_ts, last_event_id FROM dw.fact_user_weekly_summary) s",
     ] {
         let v: Option<String> = c.query_one(sql, &[]).await.unwrap().get(0);
         out.push(v.unwrap_or_default());
