@@ -162,67 +162,54 @@ JOIN (SELECT DISTINCT user_id, week_start FROM t_touched) k
   ON s.user_id = k.user_id AND s.week_start = k.week_start;
 
 -- @delete_summaries
--- Only the pairs a re-run's previous facts touched: the others are added to below.
+-- Only the pairs a re-run's previous facts touched (recomputed below); the others are added to.
 DELETE FROM dw.fact_user_weekly_summary s
 USING (SELECT DISTINCT user_id, week_start FROM t_touched WHERE rerun) k
 WHERE s.user_id = k.user_id AND s.week_start = k.week_start;
 
 -- @summaries
--- The pairs a re-run's previous facts touched, recomputed from the facts. user_sk: the version
--- of the user's last event of the week (by event_ts, then event_id), so the row depends on
--- the facts alone and a re-run of any day recomputes it identically.
-INSERT INTO dw.fact_user_weekly_summary (user_id, week_start, user_sk, daily_events, total_events,
-                                         active_days, purchases, revenue, last_event_ts, last_event_id)
-SELECT k.user_id, k.week_start,
+-- One aggregation for every touched (user, week). The weeks a re-run's previous facts touched
+-- were deleted above and are recomputed from all their facts; the others get only this
+-- batch's new facts, added to the row as it was (when there is one) without reading the
+-- week's other facts. Every measure adds up; active_days counts the days with events; user_sk
+-- is the version of the user's last event of the week (by event_ts, then event_id), so the
+-- row depends on the facts alone, and it moves with the last event when a new fact comes
+-- later in the week. Equal to a recomputation from the facts (rebuild.sql; tested).
+INSERT INTO dw.fact_user_weekly_summary AS s (user_id, week_start, user_sk, daily_events, total_events,
+                                              active_days, purchases, revenue, last_event_ts, last_event_id)
+SELECT f.user_id, f.week_start,
        (array_agg(f.user_sk ORDER BY f.event_ts DESC, f.event_id DESC))[1],
-       ARRAY[count(*) FILTER (WHERE f.event_date = k.week_start),
-             count(*) FILTER (WHERE f.event_date = k.week_start + 1),
-             count(*) FILTER (WHERE f.event_date = k.week_start + 2),
-             count(*) FILTER (WHERE f.event_date = k.week_start + 3),
-             count(*) FILTER (WHERE f.event_date = k.week_start + 4),
-             count(*) FILTER (WHERE f.event_date = k.week_start + 5),
-             count(*) FILTER (WHERE f.event_date = k.week_start + 6)]::integer[],
+       ARRAY[count(*) FILTER (WHERE f.event_date = f.week_start),
+             count(*) FILTER (WHERE f.event_date = f.week_start + 1),
+             count(*) FILTER (WHERE f.event_date = f.week_start + 2),
+             count(*) FILTER (WHERE f.event_date = f.week_start + 3),
+             count(*) FILTER (WHERE f.event_date = f.week_start + 4),
+             count(*) FILTER (WHERE f.event_date = f.week_start + 5),
+             count(*) FILTER (WHERE f.event_date = f.week_start + 6)]::integer[],
        count(*),
        count(DISTINCT f.event_date),
        count(*) FILTER (WHERE f.event_type = 'purchase'),
        coalesce(sum(f.quantity * f.unit_price) FILTER (WHERE f.event_type = 'purchase'), 0),
        max(f.event_ts),
        (array_agg(f.event_id ORDER BY f.event_ts DESC, f.event_id DESC))[1]
-FROM (SELECT DISTINCT user_id, week_start FROM t_touched WHERE rerun) k
-JOIN dw.fact_user_events f
-  ON f.user_id = k.user_id AND f.event_date >= k.week_start AND f.event_date < k.week_start + 7
--- The overall bounds let the executor skip the monthly partitions no touched week reaches.
-WHERE f.event_date >= (SELECT min(week_start) FROM t_touched WHERE rerun)
-  AND f.event_date < (SELECT max(week_start) + 7 FROM t_touched WHERE rerun)
-GROUP BY k.user_id, k.week_start;
-
--- @summaries_added
--- The pairs only this batch's new facts touch: the summary as it was (when there is one) plus
--- the new facts, without reading the week's other facts. Every measure adds up; active_days
--- counts the days with events; user_sk and the last event move when a new fact comes later
--- in the week. Equal to a recomputation from the facts (rebuild.sql; tested).
-INSERT INTO dw.fact_user_weekly_summary AS s (user_id, week_start, user_sk, daily_events, total_events,
-                                              active_days, purchases, revenue, last_event_ts, last_event_id)
-SELECT n.user_id, w.week_start,
-       (array_agg(n.user_sk ORDER BY n.event_ts DESC, n.event_id DESC))[1],
-       ARRAY[count(*) FILTER (WHERE n.event_date = w.week_start),
-             count(*) FILTER (WHERE n.event_date = w.week_start + 1),
-             count(*) FILTER (WHERE n.event_date = w.week_start + 2),
-             count(*) FILTER (WHERE n.event_date = w.week_start + 3),
-             count(*) FILTER (WHERE n.event_date = w.week_start + 4),
-             count(*) FILTER (WHERE n.event_date = w.week_start + 5),
-             count(*) FILTER (WHERE n.event_date = w.week_start + 6)]::integer[],
-       count(*),
-       count(DISTINCT n.event_date),
-       count(*) FILTER (WHERE n.event_type = 'purchase'),
-       coalesce(sum(n.quantity * n.unit_price) FILTER (WHERE n.event_type = 'purchase'), 0),
-       max(n.event_ts),
-       (array_agg(n.event_id ORDER BY n.event_ts DESC, n.event_id DESC))[1]
-FROM t_new_facts n
-CROSS JOIN LATERAL (SELECT date_trunc('week', n.event_date)::date AS week_start) w
-WHERE NOT EXISTS (SELECT 1 FROM t_touched r
-                  WHERE r.rerun AND r.user_id = n.user_id AND r.week_start = w.week_start)
-GROUP BY n.user_id, w.week_start
+FROM (
+    SELECT f.user_id, k.week_start, f.event_date, f.event_ts, f.event_id, f.user_sk, f.event_type,
+           f.quantity, f.unit_price
+    FROM (SELECT DISTINCT user_id, week_start FROM t_touched WHERE rerun) k
+    JOIN dw.fact_user_events f
+      ON f.user_id = k.user_id AND f.event_date >= k.week_start AND f.event_date < k.week_start + 7
+    -- The overall bounds let the executor skip the monthly partitions no re-run week reaches.
+    WHERE f.event_date >= (SELECT min(week_start) FROM t_touched WHERE rerun)
+      AND f.event_date < (SELECT max(week_start) + 7 FROM t_touched WHERE rerun)
+    UNION ALL
+    SELECT n.user_id, w.week_start, n.event_date, n.event_ts, n.event_id, n.user_sk, n.event_type,
+           n.quantity, n.unit_price
+    FROM t_new_facts n
+    CROSS JOIN LATERAL (SELECT date_trunc('week', n.event_date)::date AS week_start) w
+    WHERE NOT EXISTS (SELECT 1 FROM t_touched r
+                      WHERE r.rerun AND r.user_id = n.user_id AND r.week_start = w.week_start)
+) f
+GROUP BY f.user_id, f.week_start
 ON CONFLICT (user_id, week_start) DO UPDATE SET
     daily_events = ARRAY[s.daily_events[1] + excluded.daily_events[1],
                          s.daily_events[2] + excluded.daily_events[2],
@@ -249,7 +236,7 @@ ON CONFLICT (user_id, week_start) DO UPDATE SET
     updated_at = now();
 
 -- @summaries_kept
--- The rows @summaries_added updated rather than inserted (they had a summary before): the
+-- The rows @summaries updated rather than inserted (they had a summary before): the
 -- table statistics count them back out of its row count.
 SELECT 1 FROM t_sum_old o
 WHERE NOT EXISTS (SELECT 1 FROM t_touched r

@@ -64,27 +64,12 @@ async fn duplicates_are_caught_within_the_batch_and_against_earlier_batches_only
     let db = TestDb::migrated().await;
     let mut c = db.client().await;
     dims(&c).await;
-    let ev = |line, id, ts| -> Ev<'static> {
-        (
-            line,
-            Some(id),
-            Some(ts),
-            Some(1),
-            Some("s"),
-            "click",
-            None,
-            None,
-            None,
-            None,
-            "web",
-        )
-    };
     stage(
         &c,
         "2026-01-06",
         &[
-            ev(2, "x", "2026-01-06T10:00:00Z"),
-            ev(3, "y", "2026-01-06T11:00:00Z"),
+            click(2, "x", "2026-01-06T10:00:00Z"),
+            click(3, "y", "2026-01-06T11:00:00Z"),
         ],
     )
     .await;
@@ -92,10 +77,10 @@ async fn duplicates_are_caught_within_the_batch_and_against_earlier_batches_only
         &c,
         "2026-01-07",
         &[
-            ev(2, "x", "2026-01-06T10:00:00Z"),
-            ev(3, "z", "2026-01-07T10:00:00Z"),
-            ev(4, "z", "2026-01-07T10:00:00Z"),
-            ev(5, "x", "2026-01-07T12:00:00Z"),
+            click(2, "x", "2026-01-06T10:00:00Z"),
+            click(3, "z", "2026-01-07T10:00:00Z"),
+            click(4, "z", "2026-01-07T10:00:00Z"),
+            click(5, "x", "2026-01-07T12:00:00Z"),
         ],
     )
     .await;
@@ -136,23 +121,8 @@ async fn a_rerun_meeting_an_event_id_of_a_later_batch_stops_and_the_rebuild_reso
     let db = TestDb::migrated().await;
     let mut c = db.client().await;
     dims(&c).await;
-    let ev = |line, id, ts| -> Ev<'static> {
-        (
-            line,
-            Some(id),
-            Some(ts),
-            Some(1),
-            Some("s"),
-            "click",
-            None,
-            None,
-            None,
-            None,
-            "web",
-        )
-    };
-    stage(&c, "2026-01-06", &[ev(2, "x", "2026-01-06T10:00:00Z")]).await;
-    stage(&c, "2026-01-07", &[ev(2, "z", "2026-01-07T10:00:00Z")]).await;
+    stage(&c, "2026-01-06", &[click(2, "x", "2026-01-06T10:00:00Z")]).await;
+    stage(&c, "2026-01-07", &[click(2, "z", "2026-01-07T10:00:00Z")]).await;
     run_day(&mut c, day("2026-01-06")).await.unwrap();
     run_day(&mut c, day("2026-01-07")).await.unwrap();
     let before = checksum(&c).await;
@@ -160,8 +130,8 @@ async fn a_rerun_meeting_an_event_id_of_a_later_batch_stops_and_the_rebuild_reso
         &c,
         "2026-01-06",
         &[
-            ev(2, "x", "2026-01-06T10:00:00Z"),
-            ev(3, "z", "2026-01-06T11:00:00Z"),
+            click(2, "x", "2026-01-06T10:00:00Z"),
+            click(3, "z", "2026-01-06T11:00:00Z"),
         ],
     )
     .await;

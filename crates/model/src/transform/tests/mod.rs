@@ -29,6 +29,23 @@ type Ev<'a> = (
     &'a str,
 );
 
+/// A click of user 1 in session "s" on the web: the event most dedupe and summary tests need.
+fn click<'a>(line: i64, id: &'a str, ts: &'a str) -> Ev<'a> {
+    (
+        line,
+        Some(id),
+        Some(ts),
+        Some(1),
+        Some("s"),
+        "click",
+        None,
+        None,
+        None,
+        None,
+        "web",
+    )
+}
+
 async fn stage(c: &Client, batch: &str, rows: &[Ev<'_>]) {
     let d = day(batch);
     c.batch_execute(&format!(

@@ -225,21 +225,6 @@ async fn carried_table_counts_equal_a_full_count_after_new_days_reruns_and_late_
     let db = TestDb::migrated().await;
     let mut c = db.client().await;
     dims(&c).await;
-    let ev = |line, id, ts| -> Ev<'static> {
-        (
-            line,
-            Some(id),
-            Some(ts),
-            Some(1),
-            Some("s"),
-            "click",
-            None,
-            None,
-            None,
-            None,
-            "web",
-        )
-    };
     let carried = [
         "dw.fact_event_ids",
         "dw.fact_user_events",
@@ -268,8 +253,8 @@ async fn carried_table_counts_equal_a_full_count_after_new_days_reruns_and_late_
         &c,
         "2026-01-30",
         &[
-            ev(2, "a", "2026-01-30T10:00:00Z"),
-            ev(3, "b", "2026-01-30T11:00:00Z"),
+            click(2, "a", "2026-01-30T10:00:00Z"),
+            click(3, "b", "2026-01-30T11:00:00Z"),
         ],
     )
     .await;
@@ -281,10 +266,10 @@ async fn carried_table_counts_equal_a_full_count_after_new_days_reruns_and_late_
         &c,
         "2026-02-02",
         &[
-            ev(2, "c", "2026-02-02T10:00:00Z"),
+            click(2, "c", "2026-02-02T10:00:00Z"),
             // Late: January's partition, and a week the first day already touched.
-            ev(3, "d", "2026-01-31T23:00:00Z"),
-            ev(4, "e", "2026-02-01T09:00:00Z"),
+            click(3, "d", "2026-01-31T23:00:00Z"),
+            click(4, "e", "2026-02-01T09:00:00Z"),
         ],
     )
     .await;
@@ -391,25 +376,10 @@ async fn later_batches_add_to_a_week_and_user_sk_follows_the_last_event() {
     let db = TestDb::migrated().await;
     let mut c = db.client().await;
     dims(&c).await;
-    let ev = |line, id, ts| -> Ev<'static> {
-        (
-            line,
-            Some(id),
-            Some(ts),
-            Some(1),
-            Some("s"),
-            "click",
-            None,
-            None,
-            None,
-            None,
-            "web",
-        )
-    };
     // User 1 is version 101 before 2026-01-05 10:00 and 102 from then on.
-    stage(&c, "2026-01-06", &[ev(1, "a", "2026-01-05T09:00:00Z")]).await;
-    stage(&c, "2026-01-07", &[ev(1, "b", "2026-01-07T08:00:00Z")]).await;
-    stage(&c, "2026-01-08", &[ev(1, "c", "2026-01-05T09:30:00Z")]).await;
+    stage(&c, "2026-01-06", &[click(1, "a", "2026-01-05T09:00:00Z")]).await;
+    stage(&c, "2026-01-07", &[click(1, "b", "2026-01-07T08:00:00Z")]).await;
+    stage(&c, "2026-01-08", &[click(1, "c", "2026-01-05T09:30:00Z")]).await;
     run_day(&mut c, day("2026-01-06")).await.unwrap();
     assert_eq!(
         week_of_user_1(&c).await,
