@@ -236,10 +236,12 @@ fn run(extra: &[&str], url: &str, data: &Path) -> std::process::Output {
 }
 
 /// The warehouse's checksums without the ops tables that record how the days came in (which
-/// steps ran, what each load was checked against): those differ by design.
+/// steps ran, what each load was checked against): those differ by design. ops.table_stats
+/// too: with two jobs, the next day's load may or may not have committed its rejects when a
+/// transform counts quarantine.rejected_rows.
 async fn warehouse_checksums(db: &TestDb) -> std::collections::BTreeMap<String, (i64, String)> {
     let mut sums = warehouse::checksums(&db.client().await).await;
-    for how in ["ops.task_runs", "ops.load_audit"] {
+    for how in ["ops.task_runs", "ops.load_audit", "ops.table_stats"] {
         assert!(sums.remove(how).is_some(), "no {how}");
     }
     sums

@@ -453,10 +453,14 @@ async fn a_week_of_segment_exports_runs_from_files_into_the_facts_rejects_and_ma
     let mut plain = warehouse::checksums(&db.client().await).await;
     let mut gz = warehouse::checksums(&gzipped.client().await).await;
     // How each day came in (file names, byte counts, hashes) differs by design, and so does
-    // the file a load reject names; the rejects are otherwise the same.
+    // the file a load reject names; the rejects are otherwise the same. ops.table_stats too:
+    // with `run`'s default two jobs, the next day's load may or may not have committed its
+    // rejects when a transform counts quarantine.rejected_rows (as in the pipeline's
+    // two-jobs test, which leaves ops out).
     for sums in [&mut plain, &mut gz] {
         sums.remove("ops.load_audit");
         sums.remove("ops.task_runs");
+        sums.remove("ops.table_stats");
         sums.remove("quarantine.rejected_rows");
     }
     assert_eq!(plain, gz, "gzip and plain give the same warehouse");
