@@ -4,7 +4,10 @@ use std::{
     collections::BTreeMap,
     fs::File,
     path::Path,
-    sync::atomic::{AtomicBool, AtomicU64, Ordering},
+    sync::{
+        Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
 };
 
 use chrono::NaiveDate;
@@ -28,6 +31,13 @@ use crate::{
 
 /// Users per block a worker thread writes at a time (a few MB of CSV at most).
 const USER_BLOCK: u64 = 10_000;
+
+/// The two buffers a block of users is written into, reused from block to block.
+#[derive(Default)]
+struct Buffers {
+    events: Vec<u8>,
+    users: Vec<u8>,
+}
 
 /// What a worker wrote for a block of users.
 struct UserBlock {
@@ -93,16 +103,27 @@ impl Generator {
         let last_user = self.last_user(day);
         let n_blocks = last_user.div_ceil(USER_BLOCK);
         let block_ids = |b: u64| (b * USER_BLOCK + 1, ((b + 1) * USER_BLOCK).min(last_user));
+        // Appended blocks hand their buffers back here for the next blocks to fill.
+        let spare = Mutex::new(Vec::<Buffers>::new());
+        let take_spare = || match spare.lock() {
+            Ok(mut spare) => spare.pop().unwrap_or_default(),
+            Err(_) => Buffers::default(),
+        };
         let mut append = |block: UserBlock| -> Result<()> {
-            events.append(block.events)?;
-            users.append(block.users)?;
+            let buffers = Buffers {
+                events: events.append(block.events)?,
+                users: users.append(block.users)?,
+            };
+            if let Ok(mut spare) = spare.lock() {
+                spare.push(buffers);
+            }
             mess.merge(block.mess);
             Ok(())
         };
         if threads <= 1 || n_blocks <= 1 {
             for b in 0..n_blocks {
                 let (from, to) = block_ids(b);
-                append(self.user_block(day, from, to, &hot)?)?;
+                append(self.user_block(day, from, to, &hot, take_spare())?)?;
             }
         } else {
             let next = AtomicU64::new(0);
@@ -111,7 +132,7 @@ impl Generator {
             std::thread::scope(|scope| -> Result<()> {
                 for _ in 0..threads.min(n_blocks as usize) {
                     let tx = tx.clone();
-                    let (next, stop, hot) = (&next, &stop, &hot);
+                    let (next, stop, hot, take_spare) = (&next, &stop, &hot, &take_spare);
                     scope.spawn(move || {
                         while !stop.load(Ordering::Relaxed) {
                             let b = next.fetch_add(1, Ordering::Relaxed);
@@ -119,7 +140,10 @@ impl Generator {
                                 break;
                             }
                             let (from, to) = block_ids(b);
-                            if tx.send((b, self.user_block(day, from, to, hot))).is_err() {
+                            if tx
+                                .send((b, self.user_block(day, from, to, hot, take_spare())))
+                                .is_err()
+                            {
                                 break;
                             }
                         }
@@ -155,11 +179,19 @@ impl Generator {
         self.finish(&dir, date, files, mess, false)
     }
 
-    /// The users.csv rows and events of users `from..=to` on day index `day`, in memory.
-    fn user_block(&self, day: i32, from: u64, to: u64, hot: &[HotProduct]) -> Result<UserBlock> {
+    /// The users.csv rows and events of users `from..=to` on day index `day`, in memory (in
+    /// `buffers`).
+    fn user_block(
+        &self,
+        day: i32,
+        from: u64,
+        to: u64,
+        hot: &[HotProduct],
+        buffers: Buffers,
+    ) -> Result<UserBlock> {
         let mut counts = MessCounts::default();
-        let mut events = DayEvents::new(self, day, hot.to_vec(), CsvFile::memory());
-        let mut users = CsvFile::memory();
+        let mut events = DayEvents::new(self, day, hot, CsvFile::memory(buffers.events));
+        let mut users = CsvFile::memory(buffers.users);
         let dirty_rate = self.config.mess.dirty_user_row;
         let mut cores = CoreReader::new(&self.streams);
         let mut rng = self.streams.user(0, PROFILE);

@@ -41,7 +41,7 @@ pub struct DayEvents<'a> {
     traffic: f64,
     conversion: f64,
     available_products: u64,
-    hot: Vec<HotProduct>,
+    hot: &'a [HotProduct],
     /// Cumulative per-row thresholds of the first nine kinds.
     thresholds: [f64; 9],
     /// The output file.
@@ -52,7 +52,8 @@ pub struct DayEvents<'a> {
 
 impl<'a> DayEvents<'a> {
     /// Prepares day index `day`; `hot` holds the day's state of products `1..=hot.len()`.
-    pub fn new(generator: &'a Generator, day: i32, hot: Vec<HotProduct>, file: CsvFile) -> Self {
+    /// Borrowed, not copied: every block of users of a day reads the same table.
+    pub fn new(generator: &'a Generator, day: i32, hot: &'a [HotProduct], file: CsvFile) -> Self {
         let f = generator.factors[day as usize];
         let mut thresholds = [0.0; 9];
         let mut total = 0.0;

@@ -47,25 +47,34 @@ impl CsvFile {
         })
     }
 
-    /// A block of rows kept in memory, for [`CsvFile::append`].
-    pub fn memory() -> Self {
+    /// A block of rows kept in memory, for [`CsvFile::append`], in `buf`'s allocation (a
+    /// buffer [`CsvFile::append`] handed back: blocks reuse memory instead of faulting in fresh
+    /// pages for every block).
+    pub fn memory(mut buf: Vec<u8>) -> Self {
+        buf.clear();
         Self {
             path: PathBuf::new(),
             file: None,
             hasher: Sha256::new(),
-            buf: Vec::with_capacity(FLUSH_AT),
+            buf,
             rows: 0,
         }
     }
 
-    /// Appends the rows of an in-memory block, as if they had been written here.
-    pub fn append(&mut self, block: CsvFile) -> Result<()> {
-        self.buf.extend_from_slice(&block.buf);
+    /// Appends the rows of an in-memory block, as if they had been written here, and hands
+    /// back the block's emptied buffer for the next block. A large block is hashed and written
+    /// as it is, not copied into this file's buffer first.
+    pub fn append(&mut self, block: CsvFile) -> Result<Vec<u8>> {
+        let mut bytes = block.buf;
         self.rows += block.rows;
-        if self.buf.len() >= FLUSH_AT {
+        if self.file.is_none() || self.buf.len() + bytes.len() < FLUSH_AT {
+            self.buf.extend_from_slice(&bytes);
+        } else {
             self.flush()?;
+            self.write(&bytes)?;
         }
-        Ok(())
+        bytes.clear();
+        Ok(bytes)
     }
 
     /// Marks the end of a record (its bytes, newline included, are already in `buf`).
@@ -79,17 +88,27 @@ impl CsvFile {
     }
 
     fn flush(&mut self) -> Result<()> {
-        let Some(file) = self.file.as_mut() else {
+        if self.file.is_none() {
             // An in-memory block keeps its rows until appended.
             return Ok(());
+        }
+        let buf = std::mem::take(&mut self.buf);
+        let written = self.write(&buf);
+        self.buf = buf;
+        self.buf.clear();
+        written
+    }
+
+    /// Hashes and writes `bytes` to the file (a no-op for an in-memory block).
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        let Some(file) = self.file.as_mut() else {
+            return Ok(());
         };
-        self.hasher.update(&self.buf);
-        file.write_all(&self.buf).map_err(|source| Error::Io {
+        self.hasher.update(bytes);
+        file.write_all(bytes).map_err(|source| Error::Io {
             context: format!("writing {}", self.path.display()),
             source,
-        })?;
-        self.buf.clear();
-        Ok(())
+        })
     }
 
     /// Writes what is left and returns the manifest entry.

@@ -107,7 +107,7 @@ fn scale_must_be_positive() {
     }
 }
 
-/// A day's users are shared out among threads in blocks of 20,000 ids: with a population of
+/// A day's users are shared out among threads in blocks of 10,000 ids: with a population of
 /// several blocks, any number of threads writes the files one thread writes, the first day
 /// (the whole initial population in users.csv) included.
 #[test]
