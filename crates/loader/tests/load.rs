@@ -363,6 +363,35 @@ async fn reloading_a_day_gives_the_same_rows_and_rejects() {
     );
 }
 
+/// The load gathers each new partition's planner statistics: the scd and the transform plan
+/// against the batch right after it, before autovacuum could (an unanalysed staging.users made
+/// the scd's erasure statements scan every staged users row instead of probing its index).
+#[tokio::test]
+async fn a_loaded_batch_has_planner_statistics_before_anyone_plans_against_it() {
+    let db = TestDb::migrated().await;
+    let data = tempfile::tempdir().unwrap();
+    write_day(data.path(), day(8), &Files::clean(3));
+    load(&db, data.path(), day(8)).await.unwrap();
+    let c = db.client().await;
+    let analysed = c
+        .query(
+            "SELECT i.inhparent::regclass::text FROM pg_inherits i \
+             WHERE i.inhparent IN ('staging.events'::regclass, 'staging.users'::regclass, 'staging.products'::regclass) \
+               AND EXISTS (SELECT 1 FROM pg_statistic s WHERE s.starelid = i.inhrelid) \
+             ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect::<Vec<_>>();
+    assert_eq!(
+        analysed,
+        ["staging.events", "staging.products", "staging.users"]
+    );
+}
+
 #[tokio::test]
 async fn a_day_generated_with_another_seed_is_refused_unless_forced() {
     let db = TestDb::migrated().await;

@@ -18,6 +18,7 @@ const DAY_PARTITIONS: &str = include_str!("../../sql/day_partitions.sql");
 const DROP_PARTITION: &str = include_str!("../../sql/drop_partition.sql");
 const ATTACH_PARTITION: &str = include_str!("../../sql/attach_partition.sql");
 const COPY_REJECTS: &str = include_str!("../../sql/copy_rejects.sql");
+const ANALYZE_PARTITION: &str = include_str!("../../sql/analyze_partition.sql");
 
 pub(super) async fn copy_rejects(
     tx: &Transaction<'_>,
@@ -60,8 +61,8 @@ pub(super) async fn copy_rejects(
 }
 
 /// Erases in the new partition what the erasure places of its table say (an erased user's
-/// reloaded rows must not bring their data back), drops the batch's old partition(s) and
-/// attaches the new one under its final name.
+/// reloaded rows must not bring their data back), gathers its planner statistics, drops the
+/// batch's old partition(s) and attaches the new one under its final name.
 pub(super) async fn swap_partition(
     tx: &Transaction<'_>,
     s: &Staged,
@@ -74,6 +75,9 @@ pub(super) async fn swap_partition(
             s.spec.table
         )))?;
     }
+    tx.batch_execute(&ANALYZE_PARTITION.replace("{new}", &quote_ident(&s.new)))
+        .await
+        .map_err(db(format!("analysing staging.{}", s.new)))?;
     let old = tx
         .query(DAY_PARTITIONS, &[&s.spec.table, &date])
         .await
