@@ -143,21 +143,7 @@ async fn table_stats_record_every_warehouse_table_with_its_delta() {
     let db = TestDb::migrated().await;
     let mut c = db.client().await;
     dims(&c).await;
-    let ev = |line, id| -> Ev<'static> {
-        (
-            line,
-            Some(id),
-            Some("2026-01-06T10:00:00Z"),
-            Some(1),
-            Some("s"),
-            "click",
-            None,
-            None,
-            None,
-            None,
-            "web",
-        )
-    };
+    let ev = |line, id| click(line, id, "2026-01-06T10:00:00Z");
     stage(&c, "2026-01-06", &[ev(2, "a"), ev(3, "b")]).await;
     run_day(&mut c, day("2026-01-06")).await.unwrap();
     let n = record_table_stats(&c, None, Some(day("2026-01-06")))
