@@ -49,33 +49,56 @@ SELECT dw.ensure_fact_partitions($1::date - 7, $1::date);
 SELECT dw.fill_dim_date($1::date - 7, $1::date);
 
 -- @staged
--- The surrogate keys valid at the event time are looked up here, once per row: the facts take
--- them, and rules 4 and 5 (unknown_user, unknown_product) are the rows that found none, which
--- spares those rules a probe of their own (BENCHMARKS.md, issue 13). Point in time: among the
--- versions of batches up to the row's own, the one with the latest valid_from at or before
--- event_ts (the one valid then, or the last closed one after a deletion); before the first
--- version, the first.
+-- The surrogate keys valid at the event time: the facts take them, and rules 4 and 5
+-- (unknown_user, unknown_product) are the rows that found none, which spares those rules a
+-- probe of their own. Point in time: among the versions of batches up to this one, the one with
+-- the latest valid_from at or before event_ts (the one valid then, or the last closed one after
+-- a deletion); before the first version, or without an event_ts, the first.
+-- Set-based (BENCHMARKS.md, issue 13): the versions of the batch's distinct users and products
+-- are read once each (one index probe per key, not per event; the LATERAL with a window
+-- keeps the planner from scanning the whole dimension instead), each with the span of event
+-- times it answers for, [its valid_from, the next version's), the first's open below and the
+-- last's open above; each event then finds its one version by a hash join. rebuild.sql looks
+-- the same keys up row by row, so `retention rebuild` checks this against the other way.
 CREATE TEMP TABLE t_conform ON COMMIT DROP AS
+WITH user_versions AS (
+    SELECT k.user_id, v.user_sk, v.span_from, v.span_to
+    FROM (SELECT DISTINCT user_id FROM staging.events WHERE batch_date = $1::date AND user_id IS NOT NULL) k
+    CROSS JOIN LATERAL (
+        SELECT d.user_sk,
+               CASE WHEN row_number() OVER w > 1 THEN d.valid_from END AS span_from,
+               lead(d.valid_from) OVER w AS span_to
+        FROM dw.dim_user d
+        WHERE d.user_id = k.user_id AND d.batch_date <= $1::date
+        WINDOW w AS (ORDER BY d.valid_from)
+    ) v
+),
+product_versions AS (
+    SELECT k.product_id, v.product_sk, v.span_from, v.span_to
+    FROM (SELECT DISTINCT product_id FROM staging.events WHERE batch_date = $1::date AND product_id IS NOT NULL) k
+    CROSS JOIN LATERAL (
+        SELECT d.product_sk,
+               CASE WHEN row_number() OVER w > 1 THEN d.valid_from END AS span_from,
+               lead(d.valid_from) OVER w AS span_to
+        FROM dw.dim_product d
+        WHERE d.product_id = k.product_id AND d.batch_date <= $1::date
+        WINDOW w AS (ORDER BY d.valid_from)
+    ) v
+)
 SELECT s.*, dw.normalize_event_type(s.event_type) AS conformed_type,
        u.user_sk, p.product_sk,
        NULL::text AS reason, NULL::text AS detail
 FROM staging.events s
-LEFT JOIN LATERAL (
-    SELECT v.user_sk FROM dw.dim_user v
-    WHERE v.user_id = s.user_id AND v.batch_date <= s.batch_date
-    ORDER BY v.valid_from <= s.event_ts DESC,
-             CASE WHEN v.valid_from <= s.event_ts THEN v.valid_from END DESC,
-             v.valid_from
-    LIMIT 1
-) u ON true
-LEFT JOIN LATERAL (
-    SELECT v.product_sk FROM dw.dim_product v
-    WHERE v.product_id = s.product_id AND v.batch_date <= s.batch_date
-    ORDER BY v.valid_from <= s.event_ts DESC,
-             CASE WHEN v.valid_from <= s.event_ts THEN v.valid_from END DESC,
-             v.valid_from
-    LIMIT 1
-) p ON true
+LEFT JOIN user_versions u
+       ON u.user_id = s.user_id
+      AND CASE WHEN s.event_ts IS NULL THEN u.span_from IS NULL
+               ELSE (u.span_from IS NULL OR s.event_ts >= u.span_from)
+                AND (u.span_to IS NULL OR s.event_ts < u.span_to) END
+LEFT JOIN product_versions p
+       ON p.product_id = s.product_id
+      AND CASE WHEN s.event_ts IS NULL THEN p.span_from IS NULL
+               ELSE (p.span_from IS NULL OR s.event_ts >= p.span_from)
+                AND (p.span_to IS NULL OR s.event_ts < p.span_to) END
 WHERE s.batch_date = $1::date;
 
 -- @analyze_staged
