@@ -92,8 +92,16 @@ GROUP BY session_id;
 ANALYZE t_sessions;
 
 -- @sessions_before
+-- One index probe per touched session, in key order. mart_state.sessions holds every session
+-- ever (~18 M at the end of a --scale 210 year); a plain join let the planner hash the batch's
+-- sessions and scan all of them every day (1.1 s by day 86, growing; BENCHMARKS.md, issue 13).
+-- LIMIT 1 (session_id is the key) keeps the probe from being flattened into that join.
 CREATE TEMP TABLE t_sessions_old ON COMMIT DROP AS
-SELECT s.* FROM mart_state.sessions s JOIN t_sessions t USING (session_id);
+SELECT s.*
+FROM (SELECT session_id FROM t_sessions ORDER BY session_id) t
+CROSS JOIN LATERAL (
+    SELECT * FROM mart_state.sessions s WHERE s.session_id = t.session_id LIMIT 1
+) s;
 
 -- @sessions_after
 -- A session's facts all lie in its old first_day..last_day or in this batch's window.
@@ -148,7 +156,10 @@ WHERE f.event_date >= (SELECT min(lo) FROM rescan) AND f.event_date <= (SELECT m
 GROUP BY f.session_id;
 
 -- @sessions_delete
-DELETE FROM mart_state.sessions s USING t_sessions t WHERE s.session_id = t.session_id;
+-- The touched sessions that had a state are exactly t_sessions_old's (most of a day's are new):
+-- deleted by key, by index, for the same reason as above.
+DELETE FROM mart_state.sessions s
+WHERE s.session_id = ANY (ARRAY(SELECT session_id FROM t_sessions_old ORDER BY session_id));
 
 -- @sessions_insert
 INSERT INTO mart_state.sessions SELECT * FROM t_sessions_new;
@@ -237,10 +248,18 @@ WHEN NOT MATCHED THEN INSERT VALUES (d.week, d.n);
 -- subtracted and the new ones added.
 MERGE INTO mart_state.retention_cells AS r
 USING (
+    -- The summary and user_cohorts are read by index, per moved user and per user with a
+    -- replaced summary (OFFSET 0 and LIMIT 1 keep each probe from being flattened into a join
+    -- the planner would answer by scanning all of either table every day: 1.4 s by day 86 of a
+    -- --scale 210 year, growing with it; BENCHMARKS.md, issue 13).
     WITH moved_rows AS (
         SELECT s.user_id, s.week_start
         FROM t_moves m
-        JOIN dw.fact_user_weekly_summary s USING (user_id)
+        CROSS JOIN LATERAL (
+            SELECT s.user_id, s.week_start FROM dw.fact_user_weekly_summary s
+            WHERE s.user_id = m.user_id
+            OFFSET 0
+        ) s
         WHERE NOT EXISTS (SELECT 1 FROM t_sum_new n WHERE n.user_id = s.user_id AND n.week_start = s.week_start)
         UNION ALL
         SELECT o.user_id, o.week_start FROM t_sum_old o JOIN t_moves m USING (user_id)
@@ -250,7 +269,9 @@ USING (
         SELECT u.user_id, CASE WHEN m.user_id IS NULL THEN c.cohort_week ELSE m.new_week END AS cohort_week
         FROM (SELECT user_id FROM t_sum_old UNION SELECT user_id FROM t_sum_new) u
         LEFT JOIN t_moves m USING (user_id)
-        LEFT JOIN mart_state.user_cohorts c USING (user_id)
+        LEFT JOIN LATERAL (
+            SELECT c.cohort_week FROM mart_state.user_cohorts c WHERE c.user_id = u.user_id LIMIT 1
+        ) c ON true
     ),
     changes AS (
         SELECT m.old_week AS cohort_week, r.week_start, -1 AS n
@@ -317,10 +338,15 @@ ANALYZE t_region;
 MERGE INTO mart_state.engagement_days AS e
 USING (
     WITH current_rows AS (
+        -- By index, per user (OFFSET 0 keeps the planner from scanning the whole summary
+        -- instead: 1.4 s by day 86 of a --scale 210 year; BENCHMARKS.md, issue 13).
         SELECT s.user_id, s.week_start, s.daily_events
         FROM t_region r
-        JOIN dw.fact_user_weekly_summary s
-          ON s.user_id = r.user_id AND s.week_start BETWEEN r.first_week AND r.last_week
+        CROSS JOIN LATERAL (
+            SELECT s.user_id, s.week_start, s.daily_events FROM dw.fact_user_weekly_summary s
+            WHERE s.user_id = r.user_id AND s.week_start BETWEEN r.first_week AND r.last_week
+            OFFSET 0
+        ) s
     ),
     versions AS (
         SELECT 1 AS sign, user_id, week_start, daily_events FROM current_rows
