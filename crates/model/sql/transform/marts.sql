@@ -5,6 +5,12 @@
 -- whose weekly summary was recomputed) and t_sum_old (those summaries before). The result
 -- equals mart_state.rebuild() over the same dw (tested), so reads of marts.* see the same
 -- numbers as the plain views of 0041 did.
+--
+-- Tables that grow with the history (dw.fact_user_weekly_summary, mart_state.sessions,
+-- mart_state.user_cohorts) are read per key of the batch through a LATERAL subquery with
+-- OFFSET 0, which the planner cannot flatten into a join. As plain joins it hashed the batch's
+-- keys and scanned the whole table every day: 1.1-1.4 s per statement by day 86 of a
+-- --scale 210 year, and growing (BENCHMARKS.md, issue 13).
 
 -- @analyze_new_facts
 ANALYZE t_new_facts;
@@ -92,15 +98,12 @@ GROUP BY session_id;
 ANALYZE t_sessions;
 
 -- @sessions_before
--- One index probe per touched session, in key order. mart_state.sessions holds every session
--- ever (~18 M at the end of a --scale 210 year); a plain join let the planner hash the batch's
--- sessions and scan all of them every day (1.1 s by day 86, growing; BENCHMARKS.md, issue 13).
--- LIMIT 1 (session_id is the key) keeps the probe from being flattened into that join.
+-- One index probe per touched session (see the top of the file), in key order.
 CREATE TEMP TABLE t_sessions_old ON COMMIT DROP AS
 SELECT s.*
 FROM (SELECT session_id FROM t_sessions ORDER BY session_id) t
 CROSS JOIN LATERAL (
-    SELECT * FROM mart_state.sessions s WHERE s.session_id = t.session_id LIMIT 1
+    SELECT * FROM mart_state.sessions s WHERE s.session_id = t.session_id OFFSET 0
 ) s;
 
 -- @sessions_after
@@ -156,10 +159,10 @@ WHERE f.event_date >= (SELECT min(lo) FROM rescan) AND f.event_date <= (SELECT m
 GROUP BY f.session_id;
 
 -- @sessions_delete
--- The touched sessions that had a state are exactly t_sessions_old's (most of a day's are new):
--- deleted by key, by index, for the same reason as above.
+-- The touched sessions that had a state are exactly t_sessions_old's (most of a day's are new),
+-- deleted by key through the index.
 DELETE FROM mart_state.sessions s
-WHERE s.session_id = ANY (ARRAY(SELECT session_id FROM t_sessions_old ORDER BY session_id));
+WHERE s.session_id = ANY (ARRAY(SELECT session_id FROM t_sessions_old));
 
 -- @sessions_insert
 INSERT INTO mart_state.sessions SELECT * FROM t_sessions_new;
@@ -248,10 +251,8 @@ WHEN NOT MATCHED THEN INSERT VALUES (d.week, d.n);
 -- subtracted and the new ones added.
 MERGE INTO mart_state.retention_cells AS r
 USING (
-    -- The summary and user_cohorts are read by index, per moved user and per user with a
-    -- replaced summary (OFFSET 0 and LIMIT 1 keep each probe from being flattened into a join
-    -- the planner would answer by scanning all of either table every day: 1.4 s by day 86 of a
-    -- --scale 210 year, growing with it; BENCHMARKS.md, issue 13).
+    -- The summary per moved user and user_cohorts per user with a replaced summary, by key
+    -- (see the top of the file).
     WITH moved_rows AS (
         SELECT s.user_id, s.week_start
         FROM t_moves m
@@ -270,7 +271,7 @@ USING (
         FROM (SELECT user_id FROM t_sum_old UNION SELECT user_id FROM t_sum_new) u
         LEFT JOIN t_moves m USING (user_id)
         LEFT JOIN LATERAL (
-            SELECT c.cohort_week FROM mart_state.user_cohorts c WHERE c.user_id = u.user_id LIMIT 1
+            SELECT c.cohort_week FROM mart_state.user_cohorts c WHERE c.user_id = u.user_id OFFSET 0
         ) c ON true
     ),
     changes AS (
@@ -338,8 +339,7 @@ ANALYZE t_region;
 MERGE INTO mart_state.engagement_days AS e
 USING (
     WITH current_rows AS (
-        -- By index, per user (OFFSET 0 keeps the planner from scanning the whole summary
-        -- instead: 1.4 s by day 86 of a --scale 210 year; BENCHMARKS.md, issue 13).
+        -- By key, per user (see the top of the file).
         SELECT s.user_id, s.week_start, s.daily_events
         FROM t_region r
         CROSS JOIN LATERAL (
