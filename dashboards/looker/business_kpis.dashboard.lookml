@@ -27,8 +27,8 @@
     title: Category
     type: field_filter
     model: retention
-    explore: product_popularity_weekly
-    field: product_popularity_weekly.category
+    explore: category_revenue_weekly
+    field: category_revenue_weekly.category
     default_value: ""
     allow_multiple_values: true
     required: false
@@ -239,15 +239,15 @@
   - name: revenue_by_category
     title: Revenue per week by category
     model: retention
-    explore: product_popularity_weekly
+    explore: category_revenue_weekly
     type: looker_column
-    fields: [product_popularity_weekly.week_start_week, product_popularity_weekly.category, product_popularity_weekly.revenue]
-    pivots: [product_popularity_weekly.category]
+    fields: [category_revenue_weekly.week_start_week, category_revenue_weekly.category, category_revenue_weekly.revenue]
+    pivots: [category_revenue_weekly.category]
     stacking: normal
-    sorts: [product_popularity_weekly.week_start_week, product_popularity_weekly.category]
+    sorts: [category_revenue_weekly.week_start_week, category_revenue_weekly.category]
     listen:
-      date_range: product_popularity_weekly.week_start_date
-      category: product_popularity_weekly.category
+      date_range: category_revenue_weekly.week_start_date
+      category: category_revenue_weekly.category
     row: 51
     col: 16
     width: 8

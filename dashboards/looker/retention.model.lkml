@@ -38,6 +38,10 @@ explore: product_popularity_weekly {
   label: "Product popularity (weekly)"
 }
 
+explore: category_revenue_weekly {
+  label: "Revenue by product category (weekly)"
+}
+
 explore: engagement_daily {
   label: "Engagement (DAU/WAU/MAU)"
 

@@ -227,11 +227,13 @@ def ensure_bi_role(wh: Warehouse) -> str:
         ).fetchone()[0]
         if not granted:
             # The grants `retention init` makes (README): SELECT on marts and ops, except the
-            # sample values of ops.validation_results (result, observed_value).
+            # sample values of ops.validation_results (result, observed_value); EXECUTE on the
+            # marts' functions.
             how += ", grants made by the tests (retention init did not grant)"
             for schema in ("marts", "ops"):
                 conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {BI_ROLE}")
             conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA marts TO {BI_ROLE}")
+            conn.execute(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA marts TO {BI_ROLE}")
             tables = [r[0] for r in conn.execute(
                 "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
                 "WHERE schemaname = 'ops' AND tablename <> 'validation_results'"

@@ -162,6 +162,40 @@ def test_category_revenue_on_all_equals_weekly_sales(warehouse, selections):
     assert by_week == mart
 
 
+def test_category_panels_equal_the_product_mart_grouped(warehouse, selections):
+    # marts.category_revenue_weekly is product_popularity_weekly by week and category, kept
+    # apart so that the panel and the variable read weeks x categories, not x products.
+    result, _ = run_panel(warehouse, "business-kpis", "Revenue per week by category", selections["business-kpis"]["all"])
+    grouped = warehouse.query(
+        "SELECT week_start, coalesce(category, 'unknown'), sum(revenue) FROM marts.product_popularity_weekly "
+        "GROUP BY 1, 2 ORDER BY 1, 2").rows
+    assert [(t.date() if hasattr(t, "date") else t, m, r) for t, m, r in result.rows] == [
+        (w, c, r) for w, c, r in grouped]
+    counts = warehouse.query(
+        "SELECT week_start, category, products FROM marts.category_revenue_weekly "
+        "EXCEPT ALL SELECT week_start, category, count(*) FROM marts.product_popularity_weekly GROUP BY 1, 2").rows
+    assert counts == []
+
+
+def test_top_products_equal_a_window_over_the_whole_mart(warehouse, selections):
+    # The panel reads marts.top_products_weekly (an index in revenue order, cut at 10 a week);
+    # the same rows from a window over every product-week of the selection, as the panel did.
+    one = selections["business-kpis"]["one"]
+    (category,) = one["category"].values
+    for selection, categories in ((selections["business-kpis"]["all"], None), (one, category)):
+        panel, _ = run_panel(warehouse, "business-kpis", "Top products by week", selection)
+        got = [(r["week"], r["rank_in_selection"], r["product_id"]) for r in panel.records()]
+        want = warehouse.query(
+            "SELECT to_char(week_start, 'YYYY-MM-DD'), min(position) OVER (PARTITION BY week_start, revenue, units), "
+            "product_id FROM (SELECT *, row_number() OVER (PARTITION BY week_start "
+            "ORDER BY revenue DESC, units DESC, product_id) AS position FROM marts.product_popularity_weekly "
+            "WHERE %(c)s::text IS NULL OR coalesce(category, 'unknown') = %(c)s) ranked "
+            "WHERE position <= 10 ORDER BY week_start DESC, position",
+            {"c": categories},
+        ).rows
+        assert got == [tuple(r) for r in want] and got
+
+
 def test_top_products_are_the_marts_top_ten_ranked_within_the_selection(warehouse, selections):
     everything, _ = run_panel(warehouse, "business-kpis", "Top products by week", selections["business-kpis"]["all"])
     rows = everything.records()

@@ -181,13 +181,15 @@ def test_every_template_variable_is_used_and_every_reference_is_defined(name):
 
 @pytest.mark.parametrize("name", sorted(DASHBOARDS))
 def test_multi_value_variables_are_used_in_in_lists_only(name):
+    # Grafana expands a multi-value variable to 'a','b',...: valid SQL only as a list, IN (...)
+    # or ARRAY[...].
     d = DASHBOARDS[name]
     multi = {v["name"] for v in variables_of(d) if v.get("multi") or v.get("includeAll")}
     for p, t in targets_of(d):
         for var in multi:
             for m in re.finditer(r"\$\{?" + var + r"\b", t["rawSql"]):
                 before = t["rawSql"][: m.start()].rstrip()
-                assert before.endswith("IN ("), f"{p['title']}: ${var} outside IN (...)"
+                assert before.endswith(("IN (", "ARRAY[")), f"{p['title']}: ${var} outside IN (...) or ARRAY[...]"
 
 
 def test_business_variables_are_multi_value_with_all():

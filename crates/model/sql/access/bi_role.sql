@@ -13,6 +13,10 @@ GRANT SELECT ON ALL TABLES IN SCHEMA marts TO {role};
 -- @marts_default
 ALTER DEFAULT PRIVILEGES IN SCHEMA marts GRANT SELECT ON TABLES TO {role};
 
+-- @marts_functions
+-- The marts' table functions (marts.top_products_weekly): read-only, like the views.
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA marts TO {role};
+
 -- @ops
 -- Every ops table whole, except ops.validation_results below.
 DO $$

@@ -84,6 +84,25 @@ DELETE FROM mart_state.product_weeks
 WHERE product_views = 0 AND add_to_carts = 0 AND purchases = 0
   AND week_start IN (SELECT date_trunc('week', event_date)::date FROM t_old_facts);
 
+-- @category_weeks_touched
+-- The weeks whose product rows the batch changed: regrouped whole from those rows (one week's
+-- products, not the history), since a product row that appeared or went changes a count.
+CREATE TEMP TABLE t_category_weeks ON COMMIT DROP AS
+SELECT date_trunc('week', event_date)::date AS week_start FROM t_old_facts WHERE product_id IS NOT NULL
+UNION
+SELECT date_trunc('week', event_date)::date FROM t_new_facts WHERE product_id IS NOT NULL;
+
+-- @category_weeks_delete
+DELETE FROM mart_state.category_weeks WHERE week_start IN (SELECT week_start FROM t_category_weeks);
+
+-- @category_weeks
+INSERT INTO mart_state.category_weeks
+SELECT w.week_start, p.category, count(*), sum(w.revenue)
+FROM mart_state.product_weeks w
+LEFT JOIN mart_state.products p ON p.product_id = w.product_id
+WHERE w.week_start IN (SELECT week_start FROM t_category_weeks)
+GROUP BY 1, 2;
+
 -- @sessions_touched
 -- Sessions with facts in this batch, now or before. One whose facts this run replaced (a
 -- re-run) is rescanned from the facts; the others merge the batch's facts into their state.

@@ -139,6 +139,77 @@ async fn the_marts_refresh_equals_a_full_recomputation_through_reruns_and_cohort
     let stats = run_day(&mut c, days[6]).await.unwrap();
     assert_eq!((stats.facts_inserted, stats.facts_replaced > 0), (0, true));
     assert_incremental_is_full(&mut c, "an emptied batch").await;
+    assert_top_products_are_a_window_over_the_mart(&mut c).await;
+}
+
+/// `marts.top_products_weekly` (products with revenue from an index, the others only when
+/// too few) against a window over every product-week of the mart, for cuts that reach into
+/// the products without revenue and for category selections.
+async fn assert_top_products_are_a_window_over_the_mart(c: &mut Client) {
+    // A week where products 10 and 13 are only viewed and 12 is bought.
+    let quiet = start() + Days::new(21);
+    let key = quiet.format("%Y%m%d").to_string();
+    c.batch_execute(&format!(
+        "CREATE TABLE staging.events_{key} PARTITION OF staging.events FOR VALUES IN ('{quiet}');
+         INSERT INTO staging.events (batch_date, source_line, event_id, event_ts, user_id, session_id, event_type,
+                                     page_url, product_id, device, country)
+         SELECT '{quiet}'::date, n, 'q{key}-' || n, '{quiet}'::timestamptz + make_interval(hours => n),
+                1 + n % 3, 'q' || n, 'product_view', '/p', CASE WHEN n % 2 = 0 THEN 10 ELSE 13 END, 'web', 'DE'
+         FROM generate_series(1, 5) n;
+         INSERT INTO staging.events (batch_date, source_line, event_id, event_ts, user_id, session_id, event_type,
+                                     page_url, product_id, quantity, unit_price, order_id, device, country)
+         VALUES ('{quiet}', 6, 'q{key}-6', '{quiet}'::timestamptz + interval '7 hours', 2, 'q6', 'purchase',
+                 '/p', 12, 1, 5, 'q-order', 'web', 'DE');"
+    ))
+    .await
+    .unwrap();
+    run_day(c, quiet).await.unwrap();
+    let c = &*c;
+    let without_revenue: i64 = c
+        .query_one(
+            "SELECT count(*) FROM marts.product_popularity_weekly WHERE revenue = 0",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        without_revenue > 0,
+        "the batches give product-weeks without revenue"
+    );
+    let selections: [Option<Vec<Option<&str>>>; 4] = [
+        None,
+        Some(vec![Some("C1")]),
+        Some(vec![Some("C0"), None]),
+        Some(vec![Some("none such")]),
+    ];
+    for categories in &selections {
+        for n in [1, 2, 4, 10] {
+            let query = |sql: &'static str| async move {
+                c.query(sql, &[&start(), categories, &n])
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| (r.get(0), r.get(1), r.get(2)))
+                    .collect::<Vec<(NaiveDate, i64, i64)>>()
+            };
+            let got = query(
+                "SELECT week_start, rank_in_selection, product_id \
+                 FROM marts.top_products_weekly($1::date, $1::date + 35, $2::text[], $3::int)",
+            )
+            .await;
+            let want = query(
+                "SELECT week_start, min(position) OVER (PARTITION BY week_start, revenue, units), product_id \
+                 FROM (SELECT *, row_number() OVER (PARTITION BY week_start ORDER BY revenue DESC, units DESC, product_id) AS position \
+                       FROM marts.product_popularity_weekly \
+                       WHERE week_start >= date_trunc('week', $1::date) AND week_start <= $1::date + 35 \
+                         AND ($2::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($2::text[]) s WHERE s IS NOT DISTINCT FROM category))) r \
+                 WHERE position <= $3::int ORDER BY week_start DESC, position",
+            )
+            .await;
+            assert_eq!(got, want, "categories {categories:?}, {n} a week");
+        }
+    }
 }
 
 /// The marts are read from the catalog: every view of `marts` with the `mart_state` tables
@@ -161,6 +232,7 @@ async fn the_catalog_lists_every_mart_and_the_state_behind_it() {
     assert_eq!(
         found,
         [
+            ("category_revenue_weekly", vec!["category_weeks"]),
             ("engagement_daily", vec!["engagement_days"]),
             ("funnel_daily", vec!["funnel_days"]),
             (
@@ -176,5 +248,5 @@ async fn the_catalog_lists_every_mart_and_the_state_behind_it() {
         ]
     );
     assert!(marts.iter().all(|m| !m.description.is_empty()), "{marts:?}");
-    assert_eq!(marts[0].qualified(), "marts.engagement_daily");
+    assert_eq!(marts[0].qualified(), "marts.category_revenue_weekly");
 }

@@ -339,6 +339,94 @@ async fn the_marts_follow_the_metric_definitions_exactly() {
         ]
     );
 
+    // Per week and category: neither product has a category, so both count under NULL;
+    // product 10's new version then gives it one, and its weeks move there, product 11's stay.
+    let categories =
+        async |c: &tokio_postgres::Client| -> Vec<(NaiveDate, Option<String>, i64, String)> {
+            c.query(
+            "SELECT week_start, category, products, revenue::text FROM marts.category_revenue_weekly ORDER BY 1, 2",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect()
+        };
+    assert_eq!(
+        categories(&c).await,
+        vec![
+            (day("2025-12-29"), None, 1, s("10.00")),
+            (day("2026-01-05"), None, 2, s("14.50")),
+        ]
+    );
+    c.batch_execute(
+        "UPDATE dw.dim_product SET valid_to = '2026-01-09 00:00Z', is_current = false WHERE product_sk = 1002;
+         INSERT INTO dw.dim_product (product_sk, product_id, name, category, unit_price, row_hash, valid_from, valid_to, is_current, batch_date, updated_in_batch)
+         VALUES (1003, 10, 'Mug', 'Books', 6.00, '\\x04', '2026-01-09 00:00Z', 'infinity', true, '2026-01-09', '2026-01-09')",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        categories(&c).await,
+        vec![
+            (day("2025-12-29"), None, 1, s("10.00")),
+            (day("2026-01-05"), Some(s("Books")), 1, s("12.00")),
+            (day("2026-01-05"), None, 1, s("2.50")),
+        ]
+    );
+
+    // Each week's best products within a selection of categories (NULL: all; a NULL element:
+    // the products without a category), newest week first.
+    let top = async |c: &tokio_postgres::Client,
+                     from: &str,
+                     cats: Option<Vec<Option<&str>>>,
+                     n: i32|
+           -> Vec<(NaiveDate, i64, i64, Option<String>)> {
+        c.query(
+            "SELECT week_start, rank_in_selection, product_id, product_name \
+             FROM marts.top_products_weekly($1, '2026-01-11', $2, $3)",
+            &[&day(from), &cats, &n],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect()
+    };
+    assert_eq!(
+        top(&c, "2025-12-29", None, 10).await,
+        vec![
+            (day("2026-01-05"), 1, 10, Some(s("Mug"))),
+            (day("2026-01-05"), 2, 11, Some(s("Pen"))),
+            (day("2025-12-29"), 1, 11, Some(s("Pen"))),
+        ]
+    );
+    assert_eq!(
+        top(&c, "2025-12-29", None, 1).await,
+        vec![
+            (day("2026-01-05"), 1, 10, Some(s("Mug"))),
+            (day("2025-12-29"), 1, 11, Some(s("Pen")))
+        ]
+    );
+    assert_eq!(
+        top(&c, "2025-12-29", Some(vec![Some("Books")]), 10).await,
+        vec![(day("2026-01-05"), 1, 10, Some(s("Mug")))]
+    );
+    assert_eq!(
+        top(&c, "2025-12-29", Some(vec![None]), 10).await,
+        vec![
+            (day("2026-01-05"), 1, 11, Some(s("Pen"))),
+            (day("2025-12-29"), 1, 11, Some(s("Pen")))
+        ]
+    );
+    // The range starts at the Monday of its first day's week.
+    assert_eq!(
+        top(&c, "2026-01-07", Some(vec![Some("Toys")]), 10).await,
+        vec![]
+    );
+    assert_eq!(top(&c, "2026-01-07", None, 10).await.len(), 2);
+
     let engagement: Vec<(NaiveDate, i64, i64, i64, Option<f64>)> = c
         .query(
             "SELECT event_date, dau, wau, mau, stickiness FROM marts.engagement_daily ORDER BY 1",
