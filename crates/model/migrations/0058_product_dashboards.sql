@@ -45,9 +45,12 @@ SELECT mart_state.rebuild_42_category_weeks();
 -- The products the trigger refreshes: one whose latest category changes (a new product, a
 -- product gone, a recategorised one) takes each of its weeks from the old category to the
 -- new. Its weeks are found by the primary key of product_weeks, one probe per week the
--- warehouse has (category_weeks lists them), not by a scan of every product-week.
+-- warehouse has (category_weeks lists them), not by a scan of every product-week. jit off:
+-- the planner cannot know how few products move and costs the move past jit_above_cost; JIT
+-- compilation then took ~0.4 s of every dim_product statement of scd (a 420-row update: trigger
+-- 439 ms with JIT, see BENCHMARKS.md), for a statement that reads a few dozen rows.
 CREATE OR REPLACE FUNCTION mart_state.refresh_products() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
     WITH keys AS (
         SELECT DISTINCT product_id FROM changed
