@@ -95,9 +95,9 @@ $$;
 
 -- Only the product-weeks with revenue are indexed in revenue order: those rank before every
 -- product-week without revenue, and only a purchase changes them (~1,600 rows a day at
--- --scale 210, against ~18,000 product rows a day's views and carts update, which stay HOT
--- updates). A full index on (week_start, revenue, ...) made every update of product_weeks
--- write two index entries: 0.8-0.9 s instead of 0.3-0.36 s for a week's 47,444 rows.
+-- --scale 210, against ~18,000 product rows whose views or carts a day changes; an update of a
+-- row without revenue writes nothing in this index). With a full index on (week_start, revenue, ...), updating the revenue of
+-- a week's 47,444 rows took 0.71-0.92 s instead of 0.31-0.42 s (BENCHMARKS.md).
 CREATE INDEX product_weeks_by_revenue
     ON mart_state.product_weeks (week_start, revenue DESC, units DESC, product_id)
     WHERE revenue > 0;
