@@ -169,6 +169,7 @@ def test_category_panels_equal_the_product_mart_grouped(warehouse, selections):
     grouped = warehouse.query(
         "SELECT week_start, coalesce(category, 'unknown'), sum(revenue) FROM marts.product_popularity_weekly "
         "GROUP BY 1, 2 ORDER BY 1, 2").rows
+    assert grouped
     assert [(t.date() if hasattr(t, "date") else t, m, r) for t, m, r in result.rows] == [
         (w, c, r) for w, c, r in grouped]
     counts = warehouse.query(
