@@ -15,46 +15,105 @@
 -- @analyze_new_facts
 ANALYZE t_new_facts;
 
--- @sales_touched
--- Weeks and months whose purchases the batch added or removed: recomputed whole, since
--- orders and buyers are distinct counts.
-CREATE TEMP TABLE t_sales_days ON COMMIT DROP AS
-SELECT DISTINCT event_date FROM t_old_facts WHERE event_type = 'purchase'
-UNION
-SELECT DISTINCT event_date FROM t_new_facts WHERE event_type = 'purchase';
+-- @sales_delta
+-- The batch's purchase facts (+1) and a re-run's previous ones (-1), once for their week and
+-- once for their month. Orders and buyers are distinct counts: the periods are not recomputed
+-- from their facts (every purchase of the month, more each day) but kept by key in
+-- mart_state.sales_keys (migration 0059).
+CREATE TEMP TABLE t_sales_delta ON COMMIT DROP AS
+SELECT g.grain, g.period_start, f.sign, f.order_id, f.user_id, f.quantity, f.unit_price
+FROM (SELECT -1 AS sign, event_date, order_id, user_id, quantity, unit_price
+      FROM t_old_facts WHERE event_type = 'purchase'
+      UNION ALL
+      SELECT 1, event_date, order_id, user_id, quantity, unit_price
+      FROM t_new_facts WHERE event_type = 'purchase') f
+CROSS JOIN LATERAL (VALUES ('week', date_trunc('week', f.event_date)::date),
+                           ('month', date_trunc('month', f.event_date)::date)) AS g(grain, period_start);
 
--- @sales_weeks_delete
-DELETE FROM mart_state.sales_weeks
-WHERE week_start IN (SELECT date_trunc('week', event_date)::date FROM t_sales_days);
+-- @sales_keys_changed
+-- Each order and buyer whose purchase facts in a period the batch changes, with that number
+-- before and after; the state is read by one index probe per key (see the top of the file).
+CREATE TEMP TABLE t_sales_keys ON COMMIT DROP AS
+SELECT d.grain, d.period_start, d.kind, d.key, coalesce(s.purchases, 0) AS before,
+       coalesce(s.purchases, 0) + d.delta AS after
+FROM (SELECT t.grain, t.period_start, k.kind, k.key, sum(t.sign) AS delta
+      FROM t_sales_delta t
+      CROSS JOIN LATERAL (VALUES ('order', t.order_id), ('buyer', t.user_id::text)) AS k(kind, key)
+      WHERE k.key IS NOT NULL
+      GROUP BY 1, 2, 3, 4
+      HAVING sum(t.sign) <> 0) d
+LEFT JOIN LATERAL (
+    SELECT s.purchases FROM mart_state.sales_keys s
+    WHERE s.grain = d.grain AND s.period_start = d.period_start AND s.kind = d.kind AND s.key = d.key
+    OFFSET 0
+) s ON true;
+
+-- @sales_keys_delete
+-- Keys left without a purchase fact (only a re-run that drops facts has any).
+DELETE FROM mart_state.sales_keys s
+USING (SELECT grain, period_start, kind, array_agg(key) AS keys
+       FROM t_sales_keys WHERE after = 0 GROUP BY 1, 2, 3) t
+WHERE s.grain = t.grain AND s.period_start = t.period_start AND s.kind = t.kind
+  AND s.key = ANY (t.keys);
+
+-- @sales_keys_upsert
+-- A negative count (state out of step with the facts) fails the table's CHECK: the day rolls back.
+INSERT INTO mart_state.sales_keys AS s (grain, period_start, kind, key, purchases)
+SELECT grain, period_start, kind, key, after FROM t_sales_keys WHERE after <> 0
+ORDER BY grain, period_start, kind, key
+ON CONFLICT (grain, period_start, kind, key) DO UPDATE SET purchases = excluded.purchases;
+
+-- @sales_periods
+-- Per touched week and month: the change of every measure. Orders and buyers change by the
+-- keys that appeared (none before) minus those that went (none after).
+CREATE TEMP TABLE t_sales_periods ON COMMIT DROP AS
+SELECT p.grain, p.period_start, coalesce(k.orders, 0) AS orders, p.units, p.revenue,
+       p.purchase_events, coalesce(k.buyers, 0) AS buyers
+FROM (SELECT grain, period_start, coalesce(sum(sign * quantity), 0) AS units,
+             coalesce(sum(sign * quantity * unit_price), 0) AS revenue, sum(sign) AS purchase_events
+      FROM t_sales_delta GROUP BY 1, 2) p
+LEFT JOIN (SELECT grain, period_start,
+                  count(*) FILTER (WHERE kind = 'order' AND before = 0)
+                  - count(*) FILTER (WHERE kind = 'order' AND after = 0) AS orders,
+                  count(*) FILTER (WHERE kind = 'buyer' AND before = 0)
+                  - count(*) FILTER (WHERE kind = 'buyer' AND after = 0) AS buyers
+           FROM t_sales_keys GROUP BY 1, 2) k USING (grain, period_start);
 
 -- @sales_weeks
-INSERT INTO mart_state.sales_weeks
-SELECT k.week_start, count(DISTINCT f.order_id), sum(f.quantity), sum(f.quantity * f.unit_price),
-       round(sum(f.quantity * f.unit_price) / count(DISTINCT f.order_id), 2),
-       count(*), count(DISTINCT f.user_id)
-FROM (SELECT DISTINCT date_trunc('week', event_date)::date AS week_start FROM t_sales_days) k
-JOIN dw.fact_user_events f
-  ON f.event_type = 'purchase' AND f.event_date >= k.week_start AND f.event_date < k.week_start + 7
-WHERE f.event_date >= (SELECT date_trunc('week', min(event_date))::date FROM t_sales_days)
-  AND f.event_date < (SELECT date_trunc('week', max(event_date))::date + 7 FROM t_sales_days)
-GROUP BY k.week_start;
+-- Added to the week's row; avg_order_value from the new totals (0 only in a proposed row that
+-- the conflict replaces, or in a row @sales_weeks_empty deletes).
+INSERT INTO mart_state.sales_weeks AS w
+SELECT period_start, orders, units, revenue, coalesce(round(revenue / nullif(orders, 0), 2), 0),
+       purchase_events, buyers
+FROM t_sales_periods WHERE grain = 'week'
+ON CONFLICT (week_start) DO UPDATE SET
+    orders = w.orders + excluded.orders,
+    units = w.units + excluded.units,
+    revenue = w.revenue + excluded.revenue,
+    avg_order_value = coalesce(round((w.revenue + excluded.revenue) / nullif(w.orders + excluded.orders, 0), 2), 0),
+    purchase_events = w.purchase_events + excluded.purchase_events,
+    buyers = w.buyers + excluded.buyers;
 
--- @sales_months_delete
-DELETE FROM mart_state.sales_months
-WHERE month_start IN (SELECT date_trunc('month', event_date)::date FROM t_sales_days);
+-- @sales_weeks_empty
+DELETE FROM mart_state.sales_weeks
+WHERE purchase_events = 0 AND week_start IN (SELECT period_start FROM t_sales_periods WHERE grain = 'week');
 
 -- @sales_months
-INSERT INTO mart_state.sales_months
-SELECT k.month_start, count(DISTINCT f.order_id), sum(f.quantity), sum(f.quantity * f.unit_price),
-       round(sum(f.quantity * f.unit_price) / count(DISTINCT f.order_id), 2),
-       count(*), count(DISTINCT f.user_id)
-FROM (SELECT DISTINCT date_trunc('month', event_date)::date AS month_start FROM t_sales_days) k
-JOIN dw.fact_user_events f
-  ON f.event_type = 'purchase' AND f.event_date >= k.month_start
- AND f.event_date < (k.month_start + interval '1 month')::date
-WHERE f.event_date >= (SELECT date_trunc('month', min(event_date))::date FROM t_sales_days)
-  AND f.event_date < (SELECT (date_trunc('month', max(event_date)) + interval '1 month')::date FROM t_sales_days)
-GROUP BY k.month_start;
+INSERT INTO mart_state.sales_months AS m
+SELECT period_start, orders, units, revenue, coalesce(round(revenue / nullif(orders, 0), 2), 0),
+       purchase_events, buyers
+FROM t_sales_periods WHERE grain = 'month'
+ON CONFLICT (month_start) DO UPDATE SET
+    orders = m.orders + excluded.orders,
+    units = m.units + excluded.units,
+    revenue = m.revenue + excluded.revenue,
+    avg_order_value = coalesce(round((m.revenue + excluded.revenue) / nullif(m.orders + excluded.orders, 0), 2), 0),
+    purchase_events = m.purchase_events + excluded.purchase_events,
+    buyers = m.buyers + excluded.buyers;
+
+-- @sales_months_empty
+DELETE FROM mart_state.sales_months
+WHERE purchase_events = 0 AND month_start IN (SELECT period_start FROM t_sales_periods WHERE grain = 'month');
 
 -- @product_weeks
 -- Every measure is a count or a sum: minus the batch's previous facts, plus its new ones.

@@ -139,6 +139,30 @@ async fn the_marts_refresh_equals_a_full_recomputation_through_reruns_and_cohort
     let stats = run_day(&mut c, days[6]).await.unwrap();
     assert_eq!((stats.facts_inserted, stats.facts_replaced > 0), (0, true));
     assert_incremental_is_full(&mut c, "an emptied batch").await;
+
+    // A lone batch weeks later, the only one with facts in its weeks and its month, then
+    // emptied: those periods, their sales rows and their orders and buyers go entirely.
+    let lone = NaiveDate::from_ymd_opt(2026, 3, 17).unwrap_or_default();
+    stage_batch(&c, lone, 2).await;
+    run_day(&mut c, lone).await.unwrap();
+    assert_incremental_is_full(&mut c, "a lone batch").await;
+    c.batch_execute(&format!(
+        "DELETE FROM staging.events WHERE batch_date = '{lone}'"
+    ))
+    .await
+    .unwrap();
+    run_day(&mut c, lone).await.unwrap();
+    assert_incremental_is_full(&mut c, "the lone batch emptied").await;
+    let march: i64 = c
+        .query_one(
+            "SELECT (SELECT count(*) FROM mart_state.sales_months WHERE month_start = '2026-03-01')
+                  + (SELECT count(*) FROM mart_state.sales_keys WHERE period_start >= '2026-03-01')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(march, 0, "no sales state is left for March");
     assert_top_products_are_a_window_over_the_mart(&mut c).await;
 }
 
