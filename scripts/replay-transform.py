@@ -10,7 +10,8 @@ Usage:
 day.sql with rules.sql spliced in at `-- @rules` and marts.sql, each statement after an
 `\\echo @@ name` line, `$1` replaced by DATE and `\\timing` on; then order-free checksums of
 what the day writes (its facts, register rows and transform rejects, the weekly summaries of
-the last three weeks, every mart_state table); then ROLLBACK. The SQL comes from the work
+the last three weeks, the mart_state tables listed in STATE below: those both sides of a
+comparison have); then ROLLBACK. The SQL comes from the work
 tree, or from git revision REV. The day must be loaded and merged (scd), not transformed, so
 that every run sees the same warehouse.
 
