@@ -11,7 +11,9 @@ use tokio_postgres::{Row, Transaction, types::ToSql};
 use super::{MergeStats, copy::copy_actions, earliest};
 use crate::{
     Action, CurrentState, DimensionSpec, Error, FeedMode, KeyState, MergePlan, Result, SourceRow,
-    Value, sql::DimensionSql,
+    Value,
+    spec::table_ident,
+    sql::{DimensionSql, PLACE_UNANALYSED},
 };
 
 /// A feed row from `source_rows` / `latest_before`; `None` when key or time is missing.
@@ -236,13 +238,16 @@ async fn apply_round(
         stats.versions_inserted += tx.execute(&sql.insert, &[&batch]).await?;
         if let (Some(log), Some(versions)) = (&sql.erase_log, &sql.erase_versions) {
             tx.execute(log, &[&batch]).await?;
+            let erasing = plan
+                .actions
+                .iter()
+                .any(|a| matches!(a, Action::Delete { .. } | Action::Forget { .. }));
+            if erasing {
+                analyse_places(tx, spec).await?;
+            }
             // Copies kept without the key can only be found by value: gather the values
             // before they are erased.
-            let copies = sql.erase_copies.as_ref().filter(|_| {
-                plan.actions
-                    .iter()
-                    .any(|a| matches!(a, Action::Delete { .. } | Action::Forget { .. }))
-            });
+            let copies = sql.erase_copies.as_ref().filter(|_| erasing);
             if let Some(copies) = copies {
                 tx.batch_execute(copies.values_table).await?;
                 tx.execute(&copies.from_versions, &[]).await?;
@@ -259,6 +264,22 @@ async fn apply_round(
                     stats.erased_copies += tx.execute(replace, &[]).await?;
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// Analyses each table the erasures probe by key that has never been analysed
+/// (`sql/place_unanalysed.sql`), before the first erasure plans its statements on it.
+async fn analyse_places(tx: &Transaction<'_>, spec: &DimensionSpec) -> Result<()> {
+    for place in &spec.erase_in {
+        let table = table_ident(&place.table)?;
+        let unanalysed: Option<bool> = tx
+            .query_opt(PLACE_UNANALYSED, &[&table])
+            .await?
+            .and_then(|row| row.get(0));
+        if unanalysed == Some(true) {
+            tx.batch_execute(&format!("ANALYZE {table}")).await?;
         }
     }
     Ok(())
