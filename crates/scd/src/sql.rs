@@ -30,7 +30,7 @@ use self::render::{list, render, with};
 /// Whether a merge's writes call for fresh planner statistics ($1 rows written, $2 table).
 pub(crate) const ANALYZE_NEEDED: &str = template!("analyze_needed");
 
-/// Whether a table erasures probe by key ($1) has never been analysed and may be.
+/// Whether a table erasures probe by key ($1, key column $2) lacks statistics and may be analysed.
 pub(crate) const PLACE_UNANALYSED: &str = template!("place_unanalysed");
 
 /// Every statement the executor runs for one dimension, rendered once per merge.

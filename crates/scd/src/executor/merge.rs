@@ -269,13 +269,13 @@ async fn apply_round(
     Ok(())
 }
 
-/// Analyses each table the erasures probe by key that has never been analysed
-/// (`sql/place_unanalysed.sql`), before the first erasure plans its statements on it.
+/// Analyses each table the erasures probe by key that has no statistics on its key column
+/// (`sql/place_unanalysed.sql`), before the erasure plans its statements on it.
 async fn analyse_places(tx: &Transaction<'_>, spec: &DimensionSpec) -> Result<()> {
     for place in &spec.erase_in {
         let table = table_ident(&place.table)?;
         let unanalysed: Option<bool> = tx
-            .query_opt(PLACE_UNANALYSED, &[&table])
+            .query_opt(PLACE_UNANALYSED, &[&table, &place.key_column])
             .await?
             .and_then(|row| row.get(0));
         if unanalysed == Some(true) {
