@@ -219,18 +219,16 @@
   - name: top_products
     title: Top products by week
     model: retention
-    explore: product_popularity_weekly
+    explore: top_products_weekly
     type: looker_grid
-    fields: [product_popularity_weekly.week_start_week, product_popularity_weekly.product_name,
-      product_popularity_weekly.category, product_popularity_weekly.brand, product_popularity_weekly.revenue,
-      product_popularity_weekly.units, product_popularity_weekly.purchases, product_popularity_weekly.add_to_carts,
-      product_popularity_weekly.product_views]
-    filters:
-      product_popularity_weekly.weekly_rank: "<=10"
-    sorts: [product_popularity_weekly.week_start_week desc, product_popularity_weekly.revenue desc]
+    fields: [top_products_weekly.week_start_week, top_products_weekly.rank_in_selection,
+      top_products_weekly.product_name, top_products_weekly.product_category, top_products_weekly.brand,
+      top_products_weekly.revenue, top_products_weekly.units, top_products_weekly.purchases,
+      top_products_weekly.add_to_carts, top_products_weekly.product_views]
+    sorts: [top_products_weekly.week_start_week desc, top_products_weekly.rank_in_selection]
     listen:
-      date_range: product_popularity_weekly.week_start_date
-      category: product_popularity_weekly.category
+      date_range: top_products_weekly.week_range
+      category: top_products_weekly.category
     row: 51
     col: 0
     width: 16

@@ -38,6 +38,15 @@ explore: product_popularity_weekly {
   label: "Product popularity (weekly)"
 }
 
+# Each week's n best products within a selection of categories (a derived table over the
+# function marts.top_products_weekly, built from the view's filters; see its view file).
+explore: top_products_weekly {
+  label: "Top products (weekly)"
+  always_filter: {
+    filters: [top_products_weekly.week_range: "90 days"]
+  }
+}
+
 explore: category_revenue_weekly {
   label: "Revenue by product category (weekly)"
 }
