@@ -33,6 +33,12 @@ pub(crate) const ANALYZE_NEEDED: &str = template!("analyze_needed");
 /// Whether a table erasures probe by key ($1, key column $2) lacks statistics and may be analysed.
 pub(crate) const PLACE_UNANALYSED: &str = template!("place_unanalysed");
 
+/// JIT off for the rest of the transaction; returns the setting it had.
+pub(crate) const JIT_OFF: &str = template!("jit_off");
+
+/// JIT back to the setting `JIT_OFF` returned ($1).
+pub(crate) const JIT_RESTORE: &str = template!("jit_restore");
+
 /// Every statement the executor runs for one dimension, rendered once per merge.
 #[derive(Debug)]
 pub(crate) struct DimensionSql {

@@ -13,7 +13,7 @@ use crate::{
     Action, CurrentState, DimensionSpec, Error, FeedMode, KeyState, MergePlan, Result, SourceRow,
     Value,
     spec::table_ident,
-    sql::{DimensionSql, PLACE_UNANALYSED},
+    sql::{DimensionSql, JIT_OFF, JIT_RESTORE, PLACE_UNANALYSED},
 };
 
 /// A feed row from `source_rows` / `latest_before`; `None` when key or time is missing.
@@ -242,9 +242,13 @@ async fn apply_round(
                 .actions
                 .iter()
                 .any(|a| matches!(a, Action::Delete { .. } | Action::Forget { .. }));
-            if erasing {
+            // The erasures probe by key: JIT off while they run (sql/jit_off.sql says why).
+            let jit: Option<String> = if erasing {
                 analyse_places(tx, spec).await?;
-            }
+                Some(tx.query_one(JIT_OFF, &[]).await?.get(0))
+            } else {
+                None
+            };
             // Copies kept without the key can only be found by value: gather the values
             // before they are erased.
             let copies = sql.erase_copies.as_ref().filter(|_| erasing);
@@ -263,6 +267,9 @@ async fn apply_round(
                 for replace in &copies.replace {
                     stats.erased_copies += tx.execute(replace, &[]).await?;
                 }
+            }
+            if let Some(jit) = jit {
+                tx.execute(JIT_RESTORE, &[&jit]).await?;
             }
         }
     }
