@@ -215,7 +215,6 @@ def tile_sql(element: dict, date_range: tuple[date | None, date | None] | None =
                 where.append(f"({sql}) < DATE '{end.isoformat()}'")
     for field, expression in element.get("filters", {}).items():
         view, name = field.split(".")
-        kind, definition = fields_of(VIEWS[view])[name]
         sql = selectable(view, name)
         m = re.fullmatch(r"\s*(<=|>=|<|>|=)?\s*(-?\d+(?:\.\d+)?)\s*", str(expression))
         if m:

@@ -49,6 +49,20 @@ def declared_marts() -> set[str]:
     return marts
 
 
+#: Each week's best products of marts.product_popularity_weekly, from a window over every
+#: product-week of the mart (what the top-products panel and tile must equal): weeks whose
+#: Monday lies in [start, end), products whose category (as the views name it) is in `c`
+#: (None: all), the first n by revenue, units, product_id; the rank shared by ties.
+WINDOW_OVER_THE_MART = (
+    "SELECT to_char(week_start, 'YYYY-MM-DD'), min(position) OVER (PARTITION BY week_start, revenue, units), "
+    "product_id FROM (SELECT *, row_number() OVER (PARTITION BY week_start "
+    "ORDER BY revenue DESC, units DESC, product_id) AS position FROM marts.product_popularity_weekly "
+    "WHERE (%(start)s::date IS NULL OR week_start >= %(start)s) AND (%(end)s::date IS NULL OR week_start < %(end)s) "
+    "AND (%(c)s::text[] IS NULL OR coalesce(category, 'unknown') = ANY(%(c)s))) ranked "
+    "WHERE position <= %(n)s ORDER BY week_start DESC, position"
+)
+
+
 DATASOURCE_UID = "retention-warehouse"
 DATASOURCE_TYPE = "grafana-postgresql-datasource"
 BI_ROLE = "retention_bi"

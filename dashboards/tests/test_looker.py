@@ -31,7 +31,7 @@ from looker_sql import (
     table_of,
     tile_sql,
 )
-from support import declared_marts, load_dashboard, dashboard_files, targets_of
+from support import WINDOW_OVER_THE_MART, declared_marts, load_dashboard, dashboard_files, targets_of
 
 #: Every mart the migrations declare has a Looker view and an explore.
 MARTS = declared_marts()
@@ -200,19 +200,6 @@ def top_products_tile_sql(values: dict) -> str:
     # week as (revenue, units, product_id) does.
     return (f"SELECT to_char({week}, 'YYYY-MM-DD'), {rank}, {product} FROM {table_of('top_products_weekly', values)} "
             f"ORDER BY {week} DESC, {rank}, {product}")
-
-
-#: The same rows from a window over every product-week of the mart: weeks whose Monday lies in
-#: [start, end), products whose category (as the views name it) is in `c` (None: all), the
-#: first n by revenue, units, product_id; the rank shared by ties.
-WINDOW_OVER_THE_MART = (
-    "SELECT to_char(week_start, 'YYYY-MM-DD'), min(position) OVER (PARTITION BY week_start, revenue, units), "
-    "product_id FROM (SELECT *, row_number() OVER (PARTITION BY week_start "
-    "ORDER BY revenue DESC, units DESC, product_id) AS position FROM marts.product_popularity_weekly "
-    "WHERE (%(start)s::date IS NULL OR week_start >= %(start)s) AND (%(end)s::date IS NULL OR week_start < %(end)s) "
-    "AND (%(c)s::text[] IS NULL OR coalesce(category, 'unknown') = ANY(%(c)s))) ranked "
-    "WHERE position <= %(n)s ORDER BY week_start DESC, position"
-)
 
 
 def top_products_tile(warehouse, values: dict) -> list[tuple]:

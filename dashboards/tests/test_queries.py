@@ -17,6 +17,7 @@ from support import (
     INTERVAL,
     LAST_DAY,
     UTC,
+    WINDOW_OVER_THE_MART,
     assert_time_series,
     dashboard_files,
     day_start,
@@ -187,13 +188,7 @@ def test_top_products_equal_a_window_over_the_whole_mart(warehouse, selections):
         panel, _ = run_panel(warehouse, "business-kpis", "Top products by week", selection)
         got = [(r["week"], r["rank_in_selection"], r["product_id"]) for r in panel.records()]
         want = warehouse.query(
-            "SELECT to_char(week_start, 'YYYY-MM-DD'), min(position) OVER (PARTITION BY week_start, revenue, units), "
-            "product_id FROM (SELECT *, row_number() OVER (PARTITION BY week_start "
-            "ORDER BY revenue DESC, units DESC, product_id) AS position FROM marts.product_popularity_weekly "
-            "WHERE %(c)s::text IS NULL OR coalesce(category, 'unknown') = %(c)s) ranked "
-            "WHERE position <= 10 ORDER BY week_start DESC, position",
-            {"c": categories},
-        ).rows
+            WINDOW_OVER_THE_MART, {"start": None, "end": None, "c": [categories] if categories else None, "n": 10}).rows
         assert got == [tuple(r) for r in want] and got
 
 
