@@ -15,8 +15,8 @@ mod common;
 mod warehouse;
 
 use warehouse::{
-    Blocker, Day, MANIFEST, advisory_waiter, assert_ok, assert_same_as_reference, poll, running,
-    runs, signal, wait_exit,
+    Blocker, Day, MANIFEST, assert_ok, assert_same_as_reference, poll, running, runs, signal,
+    step_lock_waiter, wait_exit,
 };
 
 /// The table the first run is held on (written late in its transaction, after its step lock
@@ -50,7 +50,7 @@ async fn two_concurrent_runs(step: &str) {
             panic!("the second {step} ended ({status}) while the first held its lock");
         }
         async move {
-            advisory_waiter(observer)
+            step_lock_waiter(observer, step)
                 .await
                 .filter(|pid| *pid != first_pid)
         }
@@ -58,7 +58,7 @@ async fn two_concurrent_runs(step: &str) {
     .await;
     assert!(
         waiting.is_some(),
-        "the second {step} waits for the first's step lock"
+        "the second {step} waits for the first's lock of the step and day"
     );
     blocker.release().await;
     let first = wait_exit(first, Duration::from_secs(60));

@@ -469,15 +469,20 @@ pub fn wait_exit(mut child: Child, limit: Duration) -> Output {
     child.wait_with_output().unwrap()
 }
 
-/// Backend pid of a step's session that waits for an advisory lock (a second run of a
-/// step waiting for the first's step lock).
-pub async fn advisory_waiter(observer: &Client) -> Option<i32> {
+/// Backend pid of a session that waits for the advisory lock of `step` and [`DAY`] (a second
+/// run of a step waiting for the first's step lock), not for any other advisory lock (a
+/// dimension's, a run's).
+pub async fn step_lock_waiter(observer: &Client, step: &str) -> Option<i32> {
+    let day = chrono::NaiveDate::parse_from_str(DAY, "%Y-%m-%d").unwrap();
+    let key = retention_model::ops::advisory_key(step, Some(day));
     observer
         .query_opt(
+            // A one-bigint advisory key is held as its high (classid) and low (objid) halves.
             "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
              WHERE a.datname = current_database() AND a.backend_type = 'client backend' \
-             AND l.locktype = 'advisory' AND NOT l.granted LIMIT 1",
-            &[],
+             AND l.locktype = 'advisory' AND NOT l.granted AND l.objsubid = 1 \
+             AND ((l.classid::int8 << 32) | l.objid::int8) = $1 LIMIT 1",
+            &[&key],
         )
         .await
         .unwrap()

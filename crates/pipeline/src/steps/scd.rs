@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use retention_model::ops::RowCounts;
+use retention_model::ops::{RowCounts, lock_step};
 use retention_scd::DimensionSpec;
 use serde_json::{Value, json};
 use tokio_postgres::Client;
@@ -47,6 +47,11 @@ impl Pipeline {
             )));
         }
         let mut client = self.connect().await?;
+        // Each dimension merges in a transaction of its own under its own lock; the step's
+        // lock makes a second run of the day wait for the first to merge all of them, so it
+        // is a re-run of the whole day (every dimension already merged), never a merge of
+        // the dimensions the first has not reached yet.
+        lock_step(&client, "scd", Some(date)).await?;
         let (outcome, run_id) = tracked(&mut client, "scd", Some(date), async |_, _| {
             // The merge has a connection of its own: the run log's holds the run's lock and
             // its row whatever the merge's transaction does.
