@@ -106,7 +106,8 @@ pub enum Command {
     /// Run the expectation suites on a day's staging batch: the quality gate (exit 3 when a
     /// critical expectation fails).
     Validate(ValidateArgs),
-    /// Merge a day's user and product feeds into the SCD Type 2 dimensions.
+    /// Merge a day's user and product feeds into the SCD Type 2 dimensions. A day that
+    /// `retention load` has not loaded is refused (exit 2): load it first.
     Scd(ScdArgs),
     /// Conform a day's events into facts and refresh the weekly summary and marts.
     Transform(DayArgs),

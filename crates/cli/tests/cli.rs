@@ -232,3 +232,69 @@ async fn libpq_environment_variables_are_used_without_a_url() {
         .get(0);
     assert_eq!(n, retention_model::MIGRATIONS.len() as i64);
 }
+
+#[tokio::test]
+async fn scd_of_a_day_not_yet_loaded_is_refused_and_merges_once_the_day_is_loaded() {
+    let db = TestDb::migrated().await;
+    let url = db.url();
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let step = |args: &[&str]| {
+        let mut all = vec!["--database-url", url.as_str(), "--data-dir", dir];
+        all.extend(args);
+        retention(&all)
+    };
+    let ok = |out: &std::process::Output| {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    for day in ["2026-01-01", "2026-01-02"] {
+        ok(&step(&["generate", "--date", day]));
+    }
+    for s in ["load", "validate", "scd"] {
+        ok(&step(&[s, "--date", "2026-01-01"]));
+    }
+    // 01-02 is generated but not loaded: merged now, its empty feed batch would be recorded
+    // and the real one refused as changed once loaded.
+    let early = step(&["scd", "--date", "2026-01-02"]);
+    assert_eq!(early.status.code(), Some(2), "a usage error");
+    let stderr = String::from_utf8_lossy(&early.stderr);
+    assert!(
+        stderr.contains("2026-01-02 has not been loaded")
+            && stderr.contains("retention load --date 2026-01-02"),
+        "{stderr}"
+    );
+    assert_eq!(last_json_line(&early)["status"], "error");
+    let client = db.client().await;
+    let merged: i64 = client
+        .query_one(
+            "SELECT count(*) FROM ops.scd_batches WHERE batch_date = '2026-01-02'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(merged, 0, "nothing recorded as merged");
+    for s in ["load", "validate", "scd"] {
+        ok(&step(&[s, "--date", "2026-01-02"]));
+    }
+    let row = client
+        .query_one(
+            "SELECT count(*), count(*) FILTER (WHERE dimension = 'dim_user' \
+             AND (stats ->> 'rows_in')::bigint > 0) \
+             FROM ops.scd_batches WHERE batch_date = '2026-01-02'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (merged, users): (i64, i64) = (row.get(0), row.get(1));
+    assert_eq!(
+        (merged, users),
+        (2, 1),
+        "both dimensions merged the loaded feeds"
+    );
+}

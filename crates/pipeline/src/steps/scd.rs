@@ -15,6 +15,8 @@ use crate::{Error, Outcome, Pipeline, PipelineConfig, Result, Summary, tracked};
 const BUILT_IN: &str = include_str!("../../../../config/dimensions.yaml");
 /// The fact batches whose user keys a dimension change since `$1` may have moved.
 const FACT_BATCHES_SINCE: &str = include_str!("../../sql/fact_batches_since.sql");
+/// Whether the warehouse records loads, and whether day `$1`'s succeeded.
+const DAY_LOADED: &str = include_str!("../../sql/day_loaded.sql");
 
 /// What to merge.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +49,9 @@ impl Pipeline {
             )));
         }
         let mut client = self.connect().await?;
+        if req.rebuild_from.is_none() {
+            refuse_unloaded_day(&client, date).await?;
+        }
         // Each dimension merges in a transaction of its own under its own lock; the step's
         // lock makes a second run of the day wait for the first to merge all of them, so it
         // is a re-run of the whole day (every dimension already merged), never a merge of
@@ -68,6 +73,23 @@ impl Pipeline {
         .with("run_id", run_id)
         .with_details(outcome.details))
     }
+}
+
+/// Refuses to merge a day that this warehouse's loads have not staged. Merged too early, the
+/// day's (empty) feed batch would be recorded as merged, and the real one, loaded later,
+/// refused as a changed batch. A warehouse on which `retention load` never ran (its feeds
+/// filled by another tool) is not asked.
+async fn refuse_unloaded_day(client: &Client, date: NaiveDate) -> Result<()> {
+    let row = client.query_one(DAY_LOADED, &[&date]).await?;
+    let (records_loads, loaded): (bool, bool) = (row.get(0), row.get(1));
+    if records_loads && !loaded {
+        return Err(Error::Usage(format!(
+            "{date} has not been loaded: no `retention load --date {date}` has succeeded on \
+             this warehouse. Load (and validate) the day before merging it; merged now, its \
+             empty feed batch would be recorded and the real one refused later"
+        )));
+    }
+    Ok(())
 }
 
 /// The dimensions: the configuration's `dimensions:` file (default `dimensions.yaml` beside
