@@ -2,7 +2,8 @@
 -- exclusion constraint: BENCHMARKS.md, "The event_id register under a hash index" (issue 13).
 -- 280,000 new random ids, probed as @held probes them and inserted as @event_ids inserts
 -- them; each variant in a transaction that drops the other two indexes and rolls back, right
--- after a CHECKPOINT. On a warehouse built by `retention run` (superuser; minutes at --scale 210):
+-- after a CHECKPOINT. On a warehouse built by `retention run` before migration 0060 (which
+-- made the exclusion constraint the register's key), as a superuser; minutes at --scale 210:
 --
 --   psql -d WAREHOUSE -c "SET maintenance_work_mem = '1GB'" \
 --        -c "CREATE INDEX fact_event_ids_hash_exp ON dw.fact_event_ids USING hash (event_id)" \

@@ -116,12 +116,14 @@ async fn init_on_an_empty_database_creates_the_whole_warehouse() {
     // No primary key on the partitioned facts since 0055: event_id's uniqueness is the
     // register's key, which the transform fills with the same rows.
     assert!(fact_pk.is_empty(), "{fact_pk:?}");
-    let register_pk = strings(
+    // The register's key: unique event_id, by an exclusion constraint on a hash index since
+    // 0060 (a primary key before).
+    let register_key = strings(
         &client,
-        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'dw.fact_event_ids'::regclass AND contype = 'p'",
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'dw.fact_event_ids'::regclass AND contype IN ('p', 'u', 'x')",
     )
     .await;
-    assert_eq!(register_pk, ["PRIMARY KEY (event_id)"]);
+    assert_eq!(register_key, ["EXCLUDE USING hash (event_id WITH =)"]);
     let user_pk = strings(
         &client,
         "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'dw.dim_user'::regclass AND contype = 'p'",

@@ -112,8 +112,10 @@ ANALYZE t_conform;
 -- @held
 -- The rows whose event_id the register already holds, with the batch that accepted it: one
 -- index probe per row (LATERAL ... LIMIT 1, which the planner cannot flatten into a hash join
--- that would read the whole register every day), in event_id order so that consecutive probes
--- read the same pages of the index (1.4-1.5 s -> 0.9 s at --scale 210). The batch's own
+-- that would read the whole register every day), through its hash index (0060), in event_id
+-- order (which made consecutive probes read the same pages of the B-tree key before 0060:
+-- 1.4-1.5 s -> 0.9 s at --scale 210; the hash index took the mid-year probes from 1.8-2.1 s to
+-- 0.9-1.1 s with the order kept, BENCHMARKS.md). The batch's own
 -- previous event_ids were deleted above, and duplicates within the batch are already
 -- rejected. (Inserting into the register with ON CONFLICT DO NOTHING and taking the rows it
 -- skipped was measured slower: BENCHMARKS.md, issue 13.)
@@ -167,8 +169,9 @@ INSERT INTO dw.fact_event_ids (event_id, batch_date, event_date)
 SELECT event_id, $1::date, (event_ts AT TIME ZONE 'UTC')::date
 FROM t_conform
 WHERE reason IS NULL
--- In primary-key order: consecutive rows land on the same pages of the register's index
--- instead of all over it (3.3-3.7 s -> 2.7 s at --scale 210, BENCHMARKS.md).
+-- In event_id order: under the B-tree key before 0060, consecutive rows landed on the same
+-- pages of the index instead of all over it (3.3-3.7 s -> 2.7 s at --scale 210); the hash
+-- index (0060) was measured with the order kept (BENCHMARKS.md).
 ORDER BY event_id;
 
 -- @touched_after
