@@ -5,7 +5,7 @@ use std::process::Command;
 
 mod common;
 
-use common::{last_json_line, retention};
+use common::{last_json_line, retention, stderr};
 use retention_testing::TestDb;
 
 #[test]
@@ -245,12 +245,7 @@ async fn scd_of_a_day_not_yet_loaded_is_refused_and_merges_once_the_day_is_loade
         retention(&all)
     };
     let ok = |out: &std::process::Output| {
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
     };
     for day in ["2026-01-01", "2026-01-02"] {
         ok(&step(&["generate", "--date", day]));
@@ -262,11 +257,11 @@ async fn scd_of_a_day_not_yet_loaded_is_refused_and_merges_once_the_day_is_loade
     // and the real one refused as changed once loaded.
     let early = step(&["scd", "--date", "2026-01-02"]);
     assert_eq!(early.status.code(), Some(2), "a usage error");
-    let stderr = String::from_utf8_lossy(&early.stderr);
+    let refused = stderr(&early);
     assert!(
-        stderr.contains("2026-01-02 has not been loaded")
-            && stderr.contains("retention load --date 2026-01-02"),
-        "{stderr}"
+        refused.contains("2026-01-02 has not been loaded")
+            && refused.contains("retention load --date 2026-01-02"),
+        "{refused}"
     );
     assert_eq!(last_json_line(&early)["status"], "error");
     let client = db.client().await;
