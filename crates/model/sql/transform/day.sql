@@ -103,28 +103,36 @@ WHERE s.batch_date = $1::date;
 
 -- @analyze_staged
 -- A temporary table has no statistics until analysed: without them the planner would scan
--- the whole event_id register instead of probing it.
-ANALYZE t_conform;
+-- the whole event_id register instead of probing it. Only the columns the later statements
+-- join, group or filter t_conform by in a way a plan depends on (the rules' UPDATEs scan it
+-- whole anyway): at --scale 210 that took the ANALYZE from 0.19-0.27 s to 0.07-0.10 s, with
+-- the same plans (BENCHMARKS.md, issue 13).
+ANALYZE t_conform (batch_date, event_id, source_line, reason);
 
 -- @rules
 -- The conformance rules of sql/transform/rules.sql run here, in their order.
 
 -- @held
 -- The rows whose event_id the register already holds, with the batch that accepted it: one
--- index probe per row (LATERAL ... LIMIT 1, which the planner cannot flatten into a hash join
--- that would read the whole register every day), through its hash index (0060), in event_id
--- order (which made consecutive probes read the same pages of the B-tree key before 0060:
--- 1.4-1.5 s -> 0.9 s at --scale 210; the hash index took the mid-year probes from 1.8-2.1 s to
--- 0.9-1.1 s with the order kept, BENCHMARKS.md). The batch's own
--- previous event_ids were deleted above, and duplicates within the batch are already
--- rejected. (Inserting into the register with ON CONFLICT DO NOTHING and taking the rows it
--- skipped was measured slower: BENCHMARKS.md, issue 13.)
+-- probe of its hash index (0060) per row, as a scalar subquery (which the planner cannot
+-- flatten into a hash join that would read the whole register every day). In no particular
+-- order: a hash index puts a key in the bucket of its hash, so sorting by event_id (which made
+-- consecutive probes read the same pages of the B-tree key before 0060) only costs the sort.
+-- Not a LATERAL join either: the planner put a Memoize node over its probe, a cache that
+-- cannot hit (the batch's event_ids are distinct by now: 250,024 misses, 24 MB). Both changes
+-- took the statement from 1.6-1.8 s to 1.1 s under EXPLAIN ANALYZE on a --scale 210 day
+-- (BENCHMARKS.md, issue 13). OFFSET 0 keeps the subquery from being evaluated again for the
+-- outer WHERE. The batch's own previous event_ids were deleted above, and duplicates within
+-- the batch are already rejected. (Inserting into the register with ON CONFLICT DO NOTHING
+-- and taking the rows it skipped was measured slower: BENCHMARKS.md, issue 13.)
 CREATE TEMP TABLE t_held ON COMMIT DROP AS
-SELECT c.source_line, c.event_id, k.batch_date
-FROM (SELECT source_line, event_id FROM t_conform WHERE reason IS NULL ORDER BY event_id) c
-CROSS JOIN LATERAL (
-    SELECT r.batch_date FROM dw.fact_event_ids r WHERE r.event_id = c.event_id LIMIT 1
-) k;
+SELECT h.source_line, h.event_id, h.batch_date
+FROM (SELECT c.source_line, c.event_id,
+             (SELECT r.batch_date FROM dw.fact_event_ids r WHERE r.event_id = c.event_id LIMIT 1) AS batch_date
+      FROM t_conform c
+      WHERE c.reason IS NULL
+      OFFSET 0) h
+WHERE h.batch_date IS NOT NULL;
 
 -- @later_batch_conflict
 -- An event_id a later batch accepted: only a re-run whose staging changed after later days
@@ -168,11 +176,9 @@ SELECT * FROM inserted;
 INSERT INTO dw.fact_event_ids (event_id, batch_date, event_date)
 SELECT event_id, $1::date, (event_ts AT TIME ZONE 'UTC')::date
 FROM t_conform
-WHERE reason IS NULL
--- In event_id order: under the B-tree key before 0060, consecutive rows landed on the same
--- pages of the index instead of all over it (3.3-3.7 s -> 2.7 s at --scale 210); the hash
--- index (0060) was measured with the order kept (BENCHMARKS.md).
-ORDER BY event_id;
+-- Unsorted: the event_id order that spared the B-tree key before 0060 random page writes
+-- (3.3-3.7 s -> 2.7 s at --scale 210) means nothing to the hash index's buckets.
+WHERE reason IS NULL;
 
 -- @touched_after
 INSERT INTO t_touched
@@ -213,7 +219,16 @@ SELECT f.user_id, f.week_start,
              count(*) FILTER (WHERE f.event_date = f.week_start + 5),
              count(*) FILTER (WHERE f.event_date = f.week_start + 6)]::integer[],
        count(*),
-       count(DISTINCT f.event_date),
+       -- active_days: every event_date lies in [week_start, week_start + 7), so the days with
+       -- events are the non-zero daily counts above (the same aggregates, computed once), and
+       -- no sort per (user, week) for a count(DISTINCT event_date) (rebuild.sql keeps that).
+       (count(*) FILTER (WHERE f.event_date = f.week_start) > 0)::integer
+     + (count(*) FILTER (WHERE f.event_date = f.week_start + 1) > 0)::integer
+     + (count(*) FILTER (WHERE f.event_date = f.week_start + 2) > 0)::integer
+     + (count(*) FILTER (WHERE f.event_date = f.week_start + 3) > 0)::integer
+     + (count(*) FILTER (WHERE f.event_date = f.week_start + 4) > 0)::integer
+     + (count(*) FILTER (WHERE f.event_date = f.week_start + 5) > 0)::integer
+     + (count(*) FILTER (WHERE f.event_date = f.week_start + 6) > 0)::integer,
        count(*) FILTER (WHERE f.event_type = 'purchase'),
        coalesce(sum(f.quantity * f.unit_price) FILTER (WHERE f.event_type = 'purchase'), 0),
        max(f.event_ts),
