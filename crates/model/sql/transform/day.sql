@@ -105,8 +105,8 @@ WHERE s.batch_date = $1::date;
 -- A temporary table has no statistics until analysed: without them the planner would scan
 -- the whole event_id register instead of probing it. Only the columns the later statements
 -- join, group or filter t_conform by in a way a plan depends on (the rules' UPDATEs scan it
--- whole anyway): at --scale 210 that took the ANALYZE from 0.19-0.27 s to 0.07-0.10 s, with
--- the same plans (BENCHMARKS.md, issue 13).
+-- whole anyway): at --scale 210 that took the ANALYZE from 0.19-0.27 s to 0.07-0.10 s, no
+-- other statement measurably slower (BENCHMARKS.md, issue 13).
 ANALYZE t_conform (batch_date, event_id, source_line, reason);
 
 -- @rules
