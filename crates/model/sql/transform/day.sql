@@ -219,16 +219,7 @@ SELECT f.user_id, f.week_start,
              count(*) FILTER (WHERE f.event_date = f.week_start + 5),
              count(*) FILTER (WHERE f.event_date = f.week_start + 6)]::integer[],
        count(*),
-       -- active_days: every event_date lies in [week_start, week_start + 7), so the days with
-       -- events are the non-zero daily counts above (the same aggregates, computed once), and
-       -- no sort per (user, week) for a count(DISTINCT event_date) (rebuild.sql keeps that).
-       (count(*) FILTER (WHERE f.event_date = f.week_start) > 0)::integer
-     + (count(*) FILTER (WHERE f.event_date = f.week_start + 1) > 0)::integer
-     + (count(*) FILTER (WHERE f.event_date = f.week_start + 2) > 0)::integer
-     + (count(*) FILTER (WHERE f.event_date = f.week_start + 3) > 0)::integer
-     + (count(*) FILTER (WHERE f.event_date = f.week_start + 4) > 0)::integer
-     + (count(*) FILTER (WHERE f.event_date = f.week_start + 5) > 0)::integer
-     + (count(*) FILTER (WHERE f.event_date = f.week_start + 6) > 0)::integer,
+       count(DISTINCT f.event_date),
        count(*) FILTER (WHERE f.event_type = 'purchase'),
        coalesce(sum(f.quantity * f.unit_price) FILTER (WHERE f.event_type = 'purchase'), 0),
        max(f.event_ts),
