@@ -124,6 +124,13 @@ async fn init_on_an_empty_database_creates_the_whole_warehouse() {
     )
     .await;
     assert_eq!(register_key, ["EXCLUDE USING hash (event_id WITH =)"]);
+    // The session state's key likewise since 0061.
+    let sessions_key = strings(
+        &client,
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'mart_state.sessions'::regclass AND contype IN ('p', 'u', 'x')",
+    )
+    .await;
+    assert_eq!(sessions_key, ["EXCLUDE USING hash (session_id WITH =)"]);
     let user_pk = strings(
         &client,
         "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'dw.dim_user'::regclass AND contype = 'p'",

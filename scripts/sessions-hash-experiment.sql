@@ -1,0 +1,75 @@
+-- The session state (mart_state.sessions) under a B-tree primary key, as before 0061, against
+-- the hash exclusion constraint of 0061, at the size of a year at --scale 210 (20 M sessions):
+-- BENCHMARKS.md, "The session state under a hash index" (issue 13). A December day's work:
+-- 75,000 new sessions and 3,000 old ones (late events) probed as @sessions_before probes them,
+-- the old deleted as @sessions_delete deleted them before 0061 (by session_id) and as it does
+-- now (by ctid), all inserted as @sessions_insert inserts them; each variant in a transaction
+-- that drops the other key and rolls back, right after a CHECKPOINT. In a scratch database, as
+-- a superuser; the setup (once) takes about 9 minutes and 5 GB:
+--
+--   psql -c "CREATE DATABASE sessexp"
+--   psql -d sessexp -v setup=1 -f scripts/sessions-hash-experiment.sql   # then as many rounds as wanted:
+--   psql -d sessexp -f scripts/sessions-hash-experiment.sql
+--   psql -c "DROP DATABASE sessexp"
+--
+-- The timings to read are the four per variant after its \echo: probes, delete by session_id,
+-- delete by ctid (after the first delete is undone), insert.
+\timing on
+\if :{?setup}
+DROP SCHEMA IF EXISTS exp CASCADE;
+CREATE SCHEMA exp;
+-- The columns of mart_state.sessions (0045).
+CREATE TABLE exp.sessions (
+    session_id text COLLATE "C" NOT NULL, first_ts timestamptz NOT NULL, first_event_id text COLLATE "C" NOT NULL,
+    event_date date NOT NULL, device text, first_day date NOT NULL, last_day date NOT NULL,
+    facts bigint NOT NULL CHECK (facts > 0), page_views bigint NOT NULL, add_to_carts bigint NOT NULL,
+    purchases bigint NOT NULL);
+INSERT INTO exp.sessions
+SELECT gen_random_uuid()::text, ts, gen_random_uuid()::text, ts::date, (ARRAY['desktop','mobile','tablet'])[1 + i % 3],
+       ts::date, ts::date, 1 + i % 9, i % 5, i % 3, (i % 11 = 0)::int
+FROM (SELECT i, timestamptz '2026-01-01' + (i / 20000000.0) * interval '364 days' AS ts
+      FROM generate_series(1, 20000000) i) g;
+SET maintenance_work_mem = '1GB';
+ALTER TABLE exp.sessions ADD CONSTRAINT exp_sessions_pkey PRIMARY KEY (session_id);
+ALTER TABLE exp.sessions ADD CONSTRAINT exp_sessions_excl EXCLUDE USING hash (session_id WITH =);
+VACUUM ANALYZE exp.sessions;
+SELECT pg_size_pretty(pg_relation_size('exp.exp_sessions_pkey')) AS btree,
+       pg_size_pretty(pg_relation_size('exp.exp_sessions_excl')) AS hash,
+       pg_size_pretty(pg_relation_size('exp.sessions')) AS heap;
+\endif
+CREATE TEMP TABLE new_ids AS SELECT gen_random_uuid()::text COLLATE "C" AS session_id FROM generate_series(1, 75000);
+-- Old sessions all over the table: one row from each of 3,000 random heap pages.
+CREATE TEMP TABLE old_ids AS
+SELECT DISTINCT ON (b) session_id
+FROM (SELECT session_id, (ctid::text::point)[0] AS b FROM exp.sessions TABLESAMPLE SYSTEM (2)) s
+ORDER BY b, random() LIMIT 3000;
+CREATE TEMP TABLE touched AS SELECT session_id FROM new_ids UNION ALL SELECT session_id FROM old_ids;
+ANALYZE new_ids, old_ids, touched;
+CHECKPOINT;
+\echo A btree (before 0061)
+BEGIN;
+ALTER TABLE exp.sessions DROP CONSTRAINT exp_sessions_excl;
+CREATE TEMP TABLE t_old ON COMMIT DROP AS
+SELECT s.* FROM (SELECT session_id FROM touched ORDER BY session_id) t
+CROSS JOIN LATERAL (SELECT s.ctid AS state_ctid, s.* FROM exp.sessions s WHERE s.session_id = t.session_id OFFSET 0) s;
+SAVEPOINT by_key;
+DELETE FROM exp.sessions s WHERE s.session_id = ANY (ARRAY(SELECT session_id FROM t_old));
+ROLLBACK TO SAVEPOINT by_key;
+DELETE FROM exp.sessions s WHERE s.ctid = ANY (ARRAY(SELECT state_ctid FROM t_old));
+INSERT INTO exp.sessions
+SELECT t.session_id, now(), 'e', current_date, 'mobile', current_date, current_date, 1, 1, 0, 0 FROM touched t;
+ROLLBACK;
+CHECKPOINT;
+\echo B hash exclusion constraint (0061)
+BEGIN;
+ALTER TABLE exp.sessions DROP CONSTRAINT exp_sessions_pkey;
+CREATE TEMP TABLE t_old ON COMMIT DROP AS
+SELECT s.* FROM (SELECT session_id FROM touched) t
+CROSS JOIN LATERAL (SELECT s.ctid AS state_ctid, s.* FROM exp.sessions s WHERE s.session_id = t.session_id OFFSET 0) s;
+SAVEPOINT by_key;
+DELETE FROM exp.sessions s WHERE s.session_id = ANY (ARRAY(SELECT session_id FROM t_old));
+ROLLBACK TO SAVEPOINT by_key;
+DELETE FROM exp.sessions s WHERE s.ctid = ANY (ARRAY(SELECT state_ctid FROM t_old));
+INSERT INTO exp.sessions
+SELECT t.session_id, now(), 'e', current_date, 'mobile', current_date, current_date, 1, 1, 0, 0 FROM touched t;
+ROLLBACK;
