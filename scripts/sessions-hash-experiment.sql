@@ -9,7 +9,8 @@
 --
 --   psql -c "CREATE DATABASE sessexp"
 --   psql -d sessexp -v setup=1 -f scripts/sessions-hash-experiment.sql   # then as many rounds as wanted:
---   psql -d sessexp -f scripts/sessions-hash-experiment.sql
+--   psql -d sessexp -f scripts/sessions-hash-experiment.sql                # B-tree first
+--   psql -d sessexp -v hash_first=1 -f scripts/sessions-hash-experiment.sql  # hash first
 --   psql -c "DROP DATABASE sessexp"
 --
 -- The timings to read are the four per variant after its \echo: probes, delete by session_id,
@@ -45,31 +46,22 @@ FROM (SELECT session_id, (ctid::text::point)[0] AS b FROM exp.sessions TABLESAMP
 ORDER BY b, random() LIMIT 3000;
 CREATE TEMP TABLE touched AS SELECT session_id FROM new_ids UNION ALL SELECT session_id FROM old_ids;
 ANALYZE new_ids, old_ids, touched;
-CHECKPOINT;
-\echo A btree (before 0061)
-BEGIN;
-ALTER TABLE exp.sessions DROP CONSTRAINT exp_sessions_excl;
-CREATE TEMP TABLE t_old ON COMMIT DROP AS
-SELECT s.* FROM (SELECT session_id FROM touched ORDER BY session_id) t
-CROSS JOIN LATERAL (SELECT s.ctid AS state_ctid, s.* FROM exp.sessions s WHERE s.session_id = t.session_id OFFSET 0) s;
-SAVEPOINT by_key;
-DELETE FROM exp.sessions s WHERE s.session_id = ANY (ARRAY(SELECT session_id FROM t_old));
-ROLLBACK TO SAVEPOINT by_key;
-DELETE FROM exp.sessions s WHERE s.ctid = ANY (ARRAY(SELECT state_ctid FROM t_old));
-INSERT INTO exp.sessions
-SELECT t.session_id, now(), 'e', current_date, 'mobile', current_date, current_date, 1, 1, 0, 0 FROM touched t;
-ROLLBACK;
-CHECKPOINT;
+-- One round: each variant runs sessions-hash-experiment-round.sql with the key it keeps
+-- (:drop is the one its transaction drops) and its probe order; -v hash_first=1 swaps them.
+\if :{?hash_first}
+\set drop exp_sessions_pkey
+\set probe_order ''
 \echo B hash exclusion constraint (0061)
-BEGIN;
-ALTER TABLE exp.sessions DROP CONSTRAINT exp_sessions_pkey;
-CREATE TEMP TABLE t_old ON COMMIT DROP AS
-SELECT s.* FROM (SELECT session_id FROM touched) t
-CROSS JOIN LATERAL (SELECT s.ctid AS state_ctid, s.* FROM exp.sessions s WHERE s.session_id = t.session_id OFFSET 0) s;
-SAVEPOINT by_key;
-DELETE FROM exp.sessions s WHERE s.session_id = ANY (ARRAY(SELECT session_id FROM t_old));
-ROLLBACK TO SAVEPOINT by_key;
-DELETE FROM exp.sessions s WHERE s.ctid = ANY (ARRAY(SELECT state_ctid FROM t_old));
-INSERT INTO exp.sessions
-SELECT t.session_id, now(), 'e', current_date, 'mobile', current_date, current_date, 1, 1, 0, 0 FROM touched t;
-ROLLBACK;
+\ir sessions-hash-experiment-round.sql
+\endif
+\set drop exp_sessions_excl
+\set probe_order 'ORDER BY session_id'
+\echo A btree (before 0061)
+\ir sessions-hash-experiment-round.sql
+\if :{?hash_first}
+\else
+\set drop exp_sessions_pkey
+\set probe_order ''
+\echo B hash exclusion constraint (0061)
+\ir sessions-hash-experiment-round.sql
+\endif
