@@ -21,7 +21,11 @@ CREATE TEMP TABLE t_old_facts ON COMMIT DROP AS
 SELECT user_id, event_date, event_ts, event_id, session_id, event_type, device, product_id,
        quantity, unit_price, order_id, user_sk
 FROM dw.fact_user_events
-WHERE batch_date = $1::date;
+WHERE batch_date = $1::date
+  -- The facts' CHECK keeps a batch's events within its last eight days: bounded so, the
+  -- statement is planned on the one or two monthly partitions they can lie in, not on every
+  -- partition (12 ms of planning for 37 at the end of a default year; BENCHMARKS.md, issue 13).
+  AND event_date BETWEEN $1::date - 7 AND $1::date;
 
 -- @touched_before
 -- (user, week) pairs the batch's previous facts touched (rerun): their summaries are
@@ -31,7 +35,8 @@ SELECT DISTINCT user_id, date_trunc('week', event_date)::date AS week_start, tru
 FROM t_old_facts;
 
 -- @delete_facts
-DELETE FROM dw.fact_user_events WHERE batch_date = $1::date;
+-- Bounded as @old_facts is.
+DELETE FROM dw.fact_user_events WHERE batch_date = $1::date AND event_date BETWEEN $1::date - 7 AND $1::date;
 
 -- @delete_event_ids
 DELETE FROM dw.fact_event_ids WHERE batch_date = $1::date;
